@@ -1,0 +1,21 @@
+#include "log.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+namespace libactor::detail {
+
+namespace {
+std::shared_ptr<spdlog::logger> make_logger() {
+  if (auto existing = spdlog::get("libactor"))
+    return existing;  // the application registered its own
+  auto logger = spdlog::stderr_color_mt("libactor");
+  logger->set_pattern("[%H:%M:%S.%e] [libactor] [%^%l%$] %v");
+  return logger;
+}
+// Created when the library loads, so that spdlog::get("libactor") finds it from anywhere.
+const std::shared_ptr<spdlog::logger> the_logger = make_logger();
+} // namespace
+
+spdlog::logger& log() { return *the_logger; }
+
+} // namespace libactor::detail

@@ -1,0 +1,98 @@
+#include <libactor/detail/record.hpp>
+
+#include <thread>
+
+#include "job_actor.hpp"
+#include "log.hpp"
+#include "tsan.hpp"
+
+namespace libactor::detail {
+
+namespace {
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "(an exception not derived from std::exception)";
+  }
+}
+} // namespace
+
+record_base::~record_base() {
+  if (error_ && !retrieved_.load(std::memory_order_acquire))
+    log().error("job '{}' (id {}): exception never retrieved: {}", name(), id_, describe(error_));
+}
+
+std::string record_base::name() const {
+  return given_name.empty() ? "job-" + std::to_string(id_) : given_name;
+}
+
+void record_base::lock() noexcept {
+  while (lock_.test_and_set(std::memory_order_acquire))
+    std::this_thread::yield();  // held only for a push or a swap
+}
+
+void record_base::request_cancel() noexcept {
+  if (cancel_requested_.exchange(true, std::memory_order_acq_rel))
+    return;
+  auto* ctrl = static_cast<caf::actor_control_block*>(actor_.get());
+  if (ctrl == nullptr)
+    return;  // not launched yet: the flag alone keeps it from starting
+  auto* dest = ctrl->get();
+  tsan_release(dest);
+  auto* self = current_job();
+  // High priority: a cancellation overtakes the messages already queued.
+  dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(caf::message_priority::high), {},
+                                          signal{signal::cancel, 0}),
+                self != nullptr ? self->context() : nullptr);
+}
+
+void record_base::rethrow_if_failed() const {
+  if (was_cancelled_)
+    throw cancelled{};
+  if (error_) {
+    retrieved_.store(true, std::memory_order_release);
+    std::rethrow_exception(error_);
+  }
+}
+
+void record_base::set_exception(std::exception_ptr e) noexcept {
+  try {
+    std::rethrow_exception(e);
+  } catch (const cancelled&) {
+    was_cancelled_ = true;
+  } catch (...) {
+    error_ = std::move(e);
+  }
+}
+
+bool record_base::add_waiter(const actor_ref& waiter, std::uint32_t token) {
+  lock();
+  if (finished_.load(std::memory_order_relaxed)) {
+    unlock();
+    return false;
+  }
+  waiters_.push_back({waiter, token});
+  unlock();
+  return true;
+}
+
+void record_base::publish() {
+  lock();
+  finished_.store(true, std::memory_order_release);
+  auto waiters = std::move(waiters_);
+  unlock();
+  auto* self = current_job();
+  for (auto& w : waiters) {
+    auto* dest = static_cast<caf::actor_control_block*>(w.actor.get())->get();
+    tsan_release(dest);
+    dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, signal{signal::child_done, w.token}),
+                  self != nullptr ? self->context() : nullptr);
+  }
+  if (finish_fn_ != nullptr)
+    finish_fn_(finish_arg_);
+}
+
+} // namespace libactor::detail

@@ -1,0 +1,167 @@
+// run(): the runtime's lifetime around main — signals, shutdown in phases, main's outcome.
+
+#include <libactor/run.hpp>
+#include <libactor/spawn.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <caf/exit_reason.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/system_messages.hpp>
+
+#include "log.hpp"
+#include "runtime.hpp"
+
+namespace libactor {
+
+namespace {
+
+/// SIGINT/SIGTERM as file-descriptor events while run() waits for main. Blocked before the actor
+/// system starts its threads, so the workers inherit the mask and only this thread sees them.
+class signal_watch {
+public:
+  signal_watch() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    signal_fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
+    done_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  ~signal_watch() {
+    // Swallow a signal that arrived during run() so that unblocking does not deliver it again.
+    timespec zero{0, 0};
+    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    close(signal_fd_);
+    close(done_fd_);
+  }
+  signal_watch(const signal_watch&) = delete;
+  signal_watch& operator=(const signal_watch&) = delete;
+
+  static void notify_done(void* self) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = write(static_cast<signal_watch*>(self)->done_fd_, &one, sizeof one);
+  }
+
+  /// Waits until `main` has ended; a signal cancels it. Returns the first signal received, or 0.
+  int wait(detail::record_base& main) {
+    int first_signal = 0;
+    while (!main.done()) {
+      pollfd fds[2] = {{done_fd_, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
+      if (poll(fds, 2, -1) < 0)
+        continue;  // EINTR
+      signalfd_siginfo info{};
+      while (read(signal_fd_, &info, sizeof info) == sizeof info) {
+        detail::log().info("received {}: cancelling main", strsignal(static_cast<int>(info.ssi_signo)));
+        if (first_signal == 0)
+          first_signal = static_cast<int>(info.ssi_signo);
+        main.request_cancel();
+      }
+    }
+    return first_signal;
+  }
+
+private:
+  sigset_t set_{};
+  sigset_t old_{};
+  int signal_fd_ = -1;
+  int done_fd_ = -1;
+};
+
+std::string names_of(const std::vector<detail::record_ptr<detail::record_base>>& jobs) {
+  std::string out;
+  for (std::size_t i = 0; i < jobs.size() && i < 20; ++i)
+    out += (i ? ", " : "") + jobs[i]->name();
+  if (jobs.size() > 20)
+    out += ", ... (" + std::to_string(jobs.size() - 20) + " more)";
+  return out;
+}
+
+/// Cancels every job still alive, then kills what ignored the cancellation, each phase bounded by
+/// the grace period. Returns false if some job never suspended again (the runtime is abandoned).
+bool reap(detail::runtime& rt, std::chrono::milliseconds grace) {
+  auto left = rt.live_jobs();
+  if (left.empty())
+    return true;
+  detail::log().warn("{} job(s) still running after main ended; cancelling: {}", left.size(), names_of(left));
+  for (auto& r : left)
+    r->request_cancel();
+  if (rt.wait_until_idle(grace))
+    return true;
+  left = rt.live_jobs();
+  detail::log().error("{} job(s) ignored cancellation for {} ms; killing (leaked): {}", left.size(),
+                      grace.count(), names_of(left));
+  for (auto& r : left) {
+    auto* dest = static_cast<caf::actor_control_block*>(r->actor().get())->get();
+    dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(caf::message_priority::high), {},
+                                            caf::exit_msg{caf::actor_addr{}, caf::exit_reason::kill}),
+                  nullptr);
+  }
+  if (rt.wait_until_idle(grace))
+    return true;
+  left = rt.live_jobs();
+  detail::log().critical("{} job(s) never reached a suspension point again; abandoning the runtime: {}",
+                         left.size(), names_of(left));
+  return false;
+}
+
+template <class T>
+int run_main(job<T> main, const runtime_config& config) {
+  if (!main.valid())
+    throw usage_error("libactor: run() of an empty (moved-from) job");
+  signal_watch signals;
+  detail::runtime rt{config};
+  detail::record_ptr<detail::record<T>> rec{new detail::record<T>()};
+  rec->given_name = "main";
+  rec->on_finish(&signal_watch::notify_done, &signals);
+  auto body = main.release();
+  body.promise().root_ = rec.get();
+  detail::launch(*rec, body);
+  int signal_number = signals.wait(*rec);
+  if (!reap(rt, config.shutdown_grace))
+    rt.abandon();
+  try {
+    rec->rethrow_if_failed();
+    if constexpr (std::is_void_v<T>)
+      return 0;
+    else
+      return *rec->value;
+  } catch (const cancelled&) {
+    detail::log().warn("main was cancelled{}", signal_number ? std::string(" by ") + strsignal(signal_number) : "");
+    return signal_number != 0 ? 128 + signal_number : 1;
+  } catch (const std::exception& e) {
+    detail::log().error("main failed: {}", e.what());
+  } catch (...) {
+    detail::log().error("main failed with an exception not derived from std::exception");
+  }
+  return 1;
+}
+
+template <class T>
+int run_with_args(job<T> main, int argc, char** argv) {
+  runtime_config config;
+  try {
+    config = parse_config(argc, argv);
+  } catch (const config_error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+  return run_main(std::move(main), config);
+}
+
+} // namespace
+
+int run(job<int> main, runtime_config config) { return run_main(std::move(main), config); }
+int run(job<void> main, runtime_config config) { return run_main(std::move(main), config); }
+int run(job<int> main, int argc, char** argv) { return run_with_args(std::move(main), argc, argv); }
+int run(job<void> main, int argc, char** argv) { return run_with_args(std::move(main), argc, argv); }
+
+} // namespace libactor

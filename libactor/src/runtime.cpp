@@ -1,0 +1,96 @@
+#include "runtime.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <caf/atom.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/system_messages.hpp>
+
+#include "log.hpp"
+
+namespace libactor::detail {
+
+namespace {
+std::atomic<runtime*> the_runtime{nullptr};
+} // namespace
+
+runtime* runtime::current() noexcept { return the_runtime.load(std::memory_order_acquire); }
+
+runtime::runtime(const runtime_config& config) {
+  runtime* expected = nullptr;
+  if (!the_runtime.compare_exchange_strong(expected, this))
+    throw usage_error("libactor: run() called while a runtime is already running");
+  auto threads = config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  cfg_.set("scheduler.max-threads", static_cast<size_t>(threads));
+  cfg_.set("scheduler.policy",
+           config.policy == scheduler_policy::work_sharing ? caf::atom("sharing") : caf::atom("stealing"));
+  try {
+    system_ = new caf::actor_system(cfg_);
+  } catch (...) {
+    the_runtime.store(nullptr, std::memory_order_release);
+    throw;
+  }
+}
+
+runtime::~runtime() {
+  // ~actor_system waits for every actor; shutdown has reaped them all unless abandon() was called.
+  delete system_;
+  the_runtime.store(nullptr, std::memory_order_release);
+}
+
+void runtime::abandon() noexcept { system_ = nullptr; }
+
+void runtime::add_live(record_base& rec) noexcept {
+  rec.retain();
+  auto& s = shard_of(rec);
+  {
+    std::lock_guard guard{s.mu};
+    rec.live_next = s.head;
+    if (s.head != nullptr)
+      s.head->live_prev = &rec;
+    s.head = &rec;
+  }
+  live_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void runtime::remove_live(record_base& rec) noexcept {
+  auto& s = shard_of(rec);
+  {
+    std::lock_guard guard{s.mu};
+    if (rec.live_prev != nullptr)
+      rec.live_prev->live_next = rec.live_next;
+    else
+      s.head = rec.live_next;
+    if (rec.live_next != nullptr)
+      rec.live_next->live_prev = rec.live_prev;
+    rec.live_prev = rec.live_next = nullptr;
+  }
+  if (live_.fetch_sub(1, std::memory_order_acq_rel) == 1 && idle_waiter_.load(std::memory_order_acquire)) {
+    std::lock_guard guard{idle_mu_};
+    idle_cv_.notify_all();
+  }
+  rec.release();
+}
+
+std::vector<record_ptr<record_base>> runtime::live_jobs() {
+  std::vector<record_ptr<record_base>> result;
+  for (auto& s : shards_) {
+    std::lock_guard guard{s.mu};
+    for (auto* r = s.head; r != nullptr; r = r->live_next) {
+      r->retain();
+      result.emplace_back(r);
+    }
+  }
+  std::sort(result.begin(), result.end(), [](auto& a, auto& b) { return a->id() < b->id(); });
+  return result;
+}
+
+bool runtime::wait_until_idle(std::chrono::milliseconds timeout) {
+  idle_waiter_.store(true, std::memory_order_release);
+  std::unique_lock lock{idle_mu_};
+  return idle_cv_.wait_for(lock, timeout, [this] { return live_count() == 0; });
+}
+
+} // namespace libactor::detail

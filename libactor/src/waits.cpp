@@ -1,0 +1,59 @@
+// The CAF-free entry points of runtime_api.hpp, forwarding to the job's actor.
+
+#include <libactor/detail/runtime_api.hpp>
+#include <libactor/this_job.hpp>
+
+#include "job_actor.hpp"
+
+namespace libactor::detail {
+
+void wait_yield(job_actor& self, std::coroutine_handle<> h) { self.wait_yield(h); }
+
+void wait_until(job_actor& self, std::coroutine_handle<> h, std::chrono::steady_clock::time_point deadline) {
+  self.wait_until(h, deadline);
+}
+
+bool wait_child(job_actor& self, std::coroutine_handle<> h, record_base& child) {
+  if (&child == &self.record())
+    throw usage_error("libactor: a job cannot await its own handle (it would wait forever)");
+  return self.wait_child(h, child);
+}
+
+bool take_stashed(job_actor& self, type_filter types, received& out) { return self.take_stashed(types, out); }
+
+void wait_message(job_actor& self, std::coroutine_handle<> h, type_filter types,
+                  const std::chrono::steady_clock::time_point* deadline, received& out) {
+  self.wait_message(h, types, deadline, out);
+}
+
+void wait_reply(job_actor& self, std::coroutine_handle<> h, const actor_ref& target,
+                std::unique_ptr<any_box> request, std::chrono::steady_clock::time_point deadline,
+                ask_outcome& out) {
+  if (!target)
+    throw usage_error("libactor: ask to a job that was never started");
+  if (target.get() == self.record().actor().get())
+    throw usage_error("libactor: a job cannot ask itself (it would wait for its own reply)");
+  self.wait_reply(h, target, std::move(request), deadline, out);
+}
+
+wake end_wait(job_actor& self) { return self.end_wait(); }
+
+record_base& record_of(job_actor& self) noexcept { return self.record(); }
+
+} // namespace libactor::detail
+
+namespace libactor::this_job {
+
+std::uint64_t id() { return detail::require_job("this_job::id").record().id(); }
+
+std::string name() { return detail::require_job("this_job::name").record().name(); }
+
+job_ref ref() {
+  auto& rec = detail::require_job("this_job::ref").record();
+  rec.retain();
+  return job_ref{detail::record_ptr<detail::record_base>{&rec}};
+}
+
+bool cancelled() { return detail::require_job("this_job::cancelled").cancel_pending(); }
+
+} // namespace libactor::this_job
