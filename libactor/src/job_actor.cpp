@@ -3,7 +3,12 @@
 #include <cstdlib>
 
 #include <caf/actor_clock.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/error.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+#include <caf/system_messages.hpp>
 
 #include "assert.hpp"
 #include "log.hpp"
@@ -52,7 +57,7 @@ turn_scope::~turn_scope() {
 }
 
 job_actor::job_actor(caf::actor_config& cfg, runtime* rt, record_base* rec, std::coroutine_handle<> body)
-  : caf::event_based_actor(cfg), rt_(*rt), rec_(*rec), body_(body) {
+  : caf::local_actor(cfg), rt_(*rt), rec_(*rec), body_(body) {
   rec_.retain();
   rec_.id_ = id();
   caf::strong_actor_ptr self{ctrl()};
@@ -60,59 +65,174 @@ job_actor::job_actor(caf::actor_config& cfg, runtime* rt, record_base* rec, std:
   rt_.add_live(rec_);
 }
 
-job_actor::~job_actor() = default;
+job_actor::~job_actor() {
+  // Only reached after terminate() (run() reaps every job), except when a runtime is abandoned.
+  urgent_.clear(caf::exit_reason::unreachable);
+  normal_.clear(caf::exit_reason::unreachable);
+}
 
-caf::behavior job_actor::make_behavior() {
+// -- mailbox -----------------------------------------------------------------------------------
+
+void job_actor::fifo::push(caf::mailbox_element* x) noexcept {
+  x->next = nullptr;
+  if (tail != nullptr)
+    tail->next = x;
+  else
+    head = x;
+  tail = x;
+}
+
+caf::mailbox_element* job_actor::fifo::pop() noexcept {
+  auto* x = head;
+  if (x != nullptr) {
+    head = static_cast<caf::mailbox_element*>(x->next);
+    if (head == nullptr)
+      tail = nullptr;
+  }
+  return x;
+}
+
+void job_actor::fifo::clear(const caf::error& reason) noexcept {
+  caf::detail::sync_request_bouncer bounce{reason};
+  while (auto* x = pop()) {
+    caf::mailbox_element_ptr owned{x};
+    bounce(*owned);
+  }
+}
+
+void job_actor::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) {
+  auto mid = what->mid;
+  caf::strong_actor_ptr sender = mid.is_request() ? what->sender : nullptr;
+  switch (inbox_.push_front(what.release())) {
+    case caf::intrusive::inbox_result::unblocked_reader:
+      // The scheduler holds a reference while the actor waits to run.
+      caf::intrusive_ptr_add_ref(ctrl());
+      if (eu != nullptr)
+        eu->exec_later(this);
+      else
+        home_system().scheduler().enqueue(this);
+      break;
+    case caf::intrusive::inbox_result::queue_closed:
+      // A request to a job that has ended bounces at once: the asker fails without waiting.
+      if (mid.is_request())
+        caf::detail::sync_request_bouncer{caf::exit_reason::normal}(sender, mid);
+      break;
+    case caf::intrusive::inbox_result::success:
+      break;
+  }
+}
+
+void job_actor::launch(caf::execution_unit* eu, bool, bool hide) {
+  if (!hide)
+    register_at_system();
+  caf::intrusive_ptr_add_ref(ctrl());
+  if (eu != nullptr)
+    eu->exec_later(this);
+  else
+    home_system().scheduler().enqueue(this);
+}
+
+bool job_actor::fetch_mailbox() {
+  // The inbox is a LIFO stack: reverse it, and put urgent elements (cancel, kill) first.
+  caf::mailbox_element* reversed = nullptr;
+  for (auto* x = inbox_.take_head(); x != nullptr;) {
+    auto* next = static_cast<caf::mailbox_element*>(x->next);
+    x->next = reversed;
+    reversed = x;
+    x = next;
+  }
+  if (reversed == nullptr)
+    return false;
+  while (reversed != nullptr) {
+    auto* next = static_cast<caf::mailbox_element*>(reversed->next);
+    (reversed->mid.is_urgent_message() ? urgent_ : normal_).push(reversed);
+    reversed = next;
+  }
+  return true;
+}
+
+caf::mailbox_element* job_actor::next_message() {
+  if (urgent_.head == nullptr && normal_.head == nullptr)
+    fetch_mailbox();
+  if (auto* x = urgent_.pop())
+    return x;
+  return normal_.pop();
+}
+
+caf::resumable::resume_result job_actor::resume(caf::execution_unit* eu, size_t max_throughput) {
+  context(eu);
   tsan_acquire(this);
   turn_scope turn(this);
+  if (!started_) {
+    started_ = true;
+    start();
+  }
+  for (size_t handled = 0; !terminated_;) {
+    // CAF's default throughput is unbounded: a yield is what makes a busy job give way.
+    if (std::exchange(end_turn_, false) || handled == max_throughput)
+      return resume_result::resume_later;
+    caf::mailbox_element_ptr x{next_message()};
+    if (x == nullptr) {
+      if (inbox_.try_block())
+        return resume_result::awaiting_message;
+      continue;  // a message arrived meanwhile
+    }
+    handle(*x);
+    ++handled;
+  }
+  return resume_result::done;
+}
+
+void job_actor::start() {
   if (rec_.cancel_requested()) {
     // Cancelled before it started: the body never runs.
     cancelled_ = true;
+    std::exchange(body_, nullptr).destroy();
     rec_.set_cancelled();
-    finish();
-    return {};
+    rec_.publish();
+    terminate(caf::exit_reason::normal);
+    return;
   }
   resume_point_ = body_;
-  resume(wake::event);
-  if (!body_)
-    return {};
-  // consume() handles every libactor message itself; the behavior only keeps the actor alive.
-  return {[](const envelope&) {}};
+  resume_job(wake::event);
 }
 
-caf::invoke_message_result job_actor::consume(caf::mailbox_element& x) {
-  tsan_acquire(this);
-  turn_scope turn(this);
-  current_element_ = &x;
+void job_actor::handle(caf::mailbox_element& x) {
   if (x.mid.is_response()) {
     on_response(x);
-    return caf::invoke_message_result::consumed;
+    return;
   }
   auto& content = x.content();
-  if (content.size() == 1) {
-    if (content.match_element<signal>(0)) {
-      on_signal(content.get_as<signal>(0));
-      return caf::invoke_message_result::consumed;
-    }
-    if (content.match_element<envelope>(0)) {
-      on_message(x, content.get_mutable_as<envelope>(0));
-      return caf::invoke_message_result::consumed;
-    }
+  if (content.size() != 1)
+    return;
+  if (content.match_element<signal>(0)) {
+    on_signal(content.get_as<signal>(0));
+  } else if (content.match_element<envelope>(0)) {
+    on_message(x, content.get_mutable_as<envelope>(0));
+  } else if (content.match_element<caf::exit_msg>(0)) {
+    // A kill (run()'s shutdown after the grace period) or an exit from a linked CAF actor.
+    auto& reason = content.get_as<caf::exit_msg>(0).reason;
+    if (reason)
+      terminate(reason);
   }
-  // System messages (exit, down, errors) take CAF's ordinary path.
-  return caf::event_based_actor::consume(x);
 }
 
-void job_actor::on_exit() {
-  turn_scope turn(this);
+void job_actor::terminate(caf::error reason) {
+  if (terminated_)
+    return;
+  terminated_ = true;
   if (body_) {
-    // Killed (shutdown after the grace period): tear the frame down so its destructors run.
+    // Killed: tear the frame down so that its destructors run.
     kind_ = wait_kind::none;
     std::exchange(body_, nullptr).destroy();
     rec_.set_cancelled();
     rec_.publish();
   }
-  stash_.clear();  // unanswered asks among them fail at once ("dropped without reply")
+  stash_.reset();  // unanswered asks among them fail at once ("dropped without reply")
+  inbox_.close();  // from now on, requests bounce in enqueue()
+  urgent_.clear(reason);
+  normal_.clear(reason);
+  cleanup(std::move(reason), context());
   rt_.remove_live(rec_);
   rec_.release();
 }
@@ -131,12 +251,16 @@ std::uint32_t job_actor::begin_wait(std::coroutine_handle<> h, wait_kind kind) {
 bool job_actor::defer_if_cancelled() {
   if (!cancelled_)
     return false;
-  post_self(signal::wake, token_, caf::message_priority::normal);
+  post_self(signal::wake, token_);
   return true;
 }
 
-void job_actor::post_self(signal::kind_t kind, std::uint32_t token, caf::message_priority prio) {
-  enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(prio), {}, signal{kind, token}), context());
+void job_actor::post_self(signal::kind_t kind, std::uint32_t token) {
+  // Straight into the FIFO, behind everything already in the mailbox; and the turn ends, so that
+  // the scheduler runs every other ready actor first.
+  end_turn_ = true;
+  fetch_mailbox();
+  normal_.push(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, signal{kind, token}).release());
 }
 
 void job_actor::schedule_timer(caf::actor_clock::time_point deadline, std::uint32_t token) {
@@ -147,7 +271,7 @@ void job_actor::schedule_timer(caf::actor_clock::time_point deadline, std::uint3
 
 void job_actor::wait_yield(std::coroutine_handle<> h) {
   auto token = begin_wait(h, wait_kind::yield);
-  post_self(signal::wake, token, caf::message_priority::normal);
+  post_self(signal::wake, token);
 }
 
 void job_actor::wait_until(std::coroutine_handle<> h, caf::actor_clock::time_point deadline) {
@@ -176,10 +300,12 @@ bool job_actor::accepts(type_filter types, const any_box& payload) noexcept {
 bool job_actor::take_stashed(type_filter types, received& out) {
   if (cancelled_)
     return false;  // suspend, then raise
-  for (auto i = stash_.begin(); i != stash_.end(); ++i) {
+  if (stash_ == nullptr)
+    return false;
+  for (auto i = stash_->begin(); i != stash_->end(); ++i) {
     if (accepts(types, *i->payload)) {
       out = std::move(*i);
-      stash_.erase(i);
+      stash_->erase(i);
       return true;
     }
   }
@@ -219,7 +345,7 @@ wake job_actor::end_wait() {
   return reason_;
 }
 
-void job_actor::resume(wake why) {
+void job_actor::resume_job(wake why) {
   LIBACTOR_ASSERT(tl_current == this, "a job resumed outside its own actor's turn");
   reason_ = why;
   kind_ = wait_kind::none;
@@ -227,14 +353,11 @@ void job_actor::resume(wake why) {
   message_slot_ = nullptr;
   reply_slot_ = nullptr;
   std::exchange(resume_point_, nullptr).resume();
-  if (body_.done())
-    finish();
-}
-
-void job_actor::finish() {
-  std::exchange(body_, nullptr).destroy();
-  rec_.publish();
-  quit();
+  if (body_.done()) {
+    std::exchange(body_, nullptr).destroy();
+    rec_.publish();
+    terminate(caf::exit_reason::normal);
+  }
 }
 
 // -- events ------------------------------------------------------------------------------------
@@ -248,16 +371,16 @@ void job_actor::on_signal(const signal& s) {
       if (kind_ == wait_kind::child)
         child_->request_cancel();  // keep waiting: the awaiter raises once the child has ended
       else if (kind_ != wait_kind::none)
-        resume(wake::cancelled);
+        resume_job(wake::cancelled);
       return;
     case signal::wake:
     case signal::child_done:
       if (s.token == token_ && kind_ != wait_kind::none)
-        resume(wake::event);
+        resume_job(wake::event);
       return;
     case signal::timer:
       if (s.token == token_ && kind_ != wait_kind::none)
-        resume(kind_ == wait_kind::timer ? wake::event : wake::timeout);
+        resume_job(kind_ == wait_kind::timer ? wake::event : wake::timeout);
       return;
     case signal::no_reply:
       return;  // only meaningful as a response (on_response)
@@ -274,9 +397,11 @@ void job_actor::on_message(caf::mailbox_element& x, envelope& e) {
     return;
   if (kind_ == wait_kind::message && accepts(filter_, *r.payload)) {
     *message_slot_ = std::move(r);
-    resume(wake::event);
+    resume_job(wake::event);
   } else {
-    stash_.push_back(std::move(r));
+    if (stash_ == nullptr)
+      stash_ = std::make_unique<std::deque<received>>();
+    stash_->push_back(std::move(r));
   }
 }
 
@@ -293,7 +418,7 @@ void job_actor::on_response(caf::mailbox_element& x) {
   } else {
     reply_slot_->failure = "libactor: ask failed: unexpected response";
   }
-  resume(wake::event);
+  resume_job(wake::event);
 }
 
 } // namespace libactor::detail

@@ -1,17 +1,25 @@
 #pragma once
 // job_actor: the CAF actor that runs one spawned job.
 //
-// The job's coroutine runs only inside this actor's turns (make_behavior for the first step,
-// consume() for every later one). Everything that resumes the job — a timer, a message, a child's
-// end, a reply, a cancellation — arrives in the mailbox and is matched against the one wait the
-// job is suspended in (its token), so a stale event can never resume a later wait.
+// A lean CAF actor: caf::local_actor (identity, links, registry, clock, request ids) plus
+// caf::resumable (so CAF's work-stealing scheduler runs it), with its own mailbox. CAF's
+// event_based_actor would cost ~1 KiB per job for behaviour stacks, stream managers and response
+// maps that a coroutine does not use; this actor is about a third of that (docs/architecture.md).
+//
+// The job's coroutine runs only inside this actor's turns (resume()). Everything that resumes the
+// job — a timer, a message, a child's end, a reply, a cancellation — arrives in the mailbox and is
+// matched against the one wait the job is suspended in (its token), so a stale event can never
+// resume a later wait.
 
 #include <coroutine>
 #include <cstdint>
 #include <deque>
+#include <memory>
 
-#include <caf/event_based_actor.hpp>
+#include <caf/intrusive/lifo_inbox.hpp>
+#include <caf/local_actor.hpp>
 #include <caf/mailbox_element.hpp>
+#include <caf/resumable.hpp>
 
 #include <libactor/detail/record.hpp>
 #include <libactor/detail/runtime_api.hpp>
@@ -22,22 +30,25 @@ namespace libactor::detail {
 
 class runtime;
 
-class job_actor final : public caf::event_based_actor {
+class job_actor final : public caf::local_actor, public caf::resumable {
 public:
   job_actor(caf::actor_config& cfg, runtime* rt, record_base* rec, std::coroutine_handle<> body);
   ~job_actor() override;
 
-  caf::behavior make_behavior() override;
-  caf::invoke_message_result consume(caf::mailbox_element& x) override;
-  void on_exit() override;
+  // -- CAF actor interface -------------------------------------------------------------------
+  void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) override;
+  void launch(caf::execution_unit* eu, bool lazy, bool hide) override;
   const char* name() const override { return "libactor::job"; }
+  subtype_t subtype() const override { return resumable::unspecified; }
+  resume_result resume(caf::execution_unit* eu, size_t max_throughput) override;
+  void intrusive_ptr_add_ref_impl() override { caf::intrusive_ptr_add_ref(ctrl()); }
+  void intrusive_ptr_release_impl() override { caf::intrusive_ptr_release(ctrl()); }
 
-  runtime& rt() noexcept { return rt_; }
   record_base& record() noexcept { return rec_; }
   bool cancel_pending() const noexcept { return cancelled_; }
   caf::strong_actor_ptr self_ptr() { return ctrl(); }
 
-  // The waits of runtime_api.hpp.
+  // -- the waits of runtime_api.hpp ------------------------------------------------------------
   void wait_yield(std::coroutine_handle<> h);
   void wait_until(std::coroutine_handle<> h, caf::actor_clock::time_point deadline);
   bool wait_child(std::coroutine_handle<> h, record_base& child);
@@ -51,37 +62,67 @@ public:
 private:
   enum class wait_kind : std::uint8_t { none, yield, timer, child, message, reply };
 
+  struct inbox_policy {
+    using mapped_type = caf::mailbox_element;
+    using unique_pointer = caf::mailbox_element_ptr;
+  };
+
+  /// A FIFO of mailbox elements taken out of the (LIFO) inbox; urgent ones (cancel, kill) first.
+  struct fifo {
+    caf::mailbox_element* head = nullptr;
+    caf::mailbox_element* tail = nullptr;
+    void push(caf::mailbox_element* x) noexcept;
+    caf::mailbox_element* pop() noexcept;
+    void clear(const caf::error& reason) noexcept;  // bounces requests
+  };
+
+  /// Moves everything from the inbox into the FIFOs; false when there was nothing.
+  bool fetch_mailbox();
+  caf::mailbox_element* next_message();
+  void handle(caf::mailbox_element& x);
+  void start();
+  /// Ends the actor: tears down a frame still alive (a kill), fails pending asks, closes the
+  /// mailbox and tells CAF (links, monitors, registry).
+  void terminate(caf::error reason);
+
   /// Starts a wait: the next matching event resumes `h`. Returns the wait's token.
   std::uint32_t begin_wait(std::coroutine_handle<> h, wait_kind kind);
   /// A cancelled job still suspends (so that a kill can reach a job that swallows `cancelled` in
   /// a loop), and its wait ends at once through the mailbox. Returns true in that case.
   bool defer_if_cancelled();
-  void post_self(signal::kind_t kind, std::uint32_t token, caf::message_priority prio);
+  void post_self(signal::kind_t kind, std::uint32_t token);
   void schedule_timer(caf::actor_clock::time_point deadline, std::uint32_t token);
   /// Ends the current wait with `why` and runs the job until its next suspension or its end.
-  void resume(wake why);
-  void finish();
+  void resume_job(wake why);
 
   void on_signal(const signal& s);
   void on_message(caf::mailbox_element& x, envelope& e);
   void on_response(caf::mailbox_element& x);
   static bool accepts(type_filter types, const any_box& payload) noexcept;
 
+  caf::intrusive::lifo_inbox<inbox_policy> inbox_;
+  fifo urgent_;
+  fifo normal_;
   runtime& rt_;
-  record_base& rec_;                 // referenced until on_exit
+  record_base& rec_;                 // referenced until terminate()
   std::coroutine_handle<> body_;     // the job's root frame, until it ends
   std::coroutine_handle<> resume_point_;
   std::uint32_t token_ = 0;
   wait_kind kind_ = wait_kind::none;
   wake reason_ = wake::none;
   bool cancelled_ = false;           // level-triggered: stays set
+  bool started_ = false;
+  bool end_turn_ = false;            // yield: give the worker to other actors after this event
+  bool terminated_ = false;
   // The current wait's details.
   type_filter filter_;
   received* message_slot_ = nullptr;
   ask_outcome* reply_slot_ = nullptr;
-  std::uint64_t reply_id_ = 0;       // response id of the pending ask
+  std::uint64_t reply_id_ = 0;       // request id of the pending ask
   record_base* child_ = nullptr;
-  std::deque<received> stash_;       // messages no receive has taken yet, in arrival order
+  // Messages no receive has taken yet, in arrival order. Created on first use: an empty std::deque
+  // already allocates ~600 bytes, more than the rest of an idle job.
+  std::unique_ptr<std::deque<received>> stash_;
 };
 
 /// Sets the current job for a turn and checks the invariant: one turn of a job at a time.

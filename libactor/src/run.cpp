@@ -85,10 +85,17 @@ std::string names_of(const std::vector<detail::record_ptr<detail::record_base>>&
   return out;
 }
 
+/// Live jobs that have not ended yet (a job that has just ended may still be unregistering).
+std::vector<detail::record_ptr<detail::record_base>> still_running(detail::runtime& rt) {
+  auto jobs = rt.live_jobs();
+  std::erase_if(jobs, [](auto& r) { return r->done(); });
+  return jobs;
+}
+
 /// Cancels every job still alive, then kills what ignored the cancellation, each phase bounded by
 /// the grace period. Returns false if some job never suspended again (the runtime is abandoned).
 bool reap(detail::runtime& rt, std::chrono::milliseconds grace) {
-  auto left = rt.live_jobs();
+  auto left = still_running(rt);
   if (left.empty())
     return true;
   detail::log().warn("{} job(s) still running after main ended; cancelling: {}", left.size(), names_of(left));
@@ -96,7 +103,7 @@ bool reap(detail::runtime& rt, std::chrono::milliseconds grace) {
     r->request_cancel();
   if (rt.wait_until_idle(grace))
     return true;
-  left = rt.live_jobs();
+  left = still_running(rt);
   detail::log().error("{} job(s) ignored cancellation for {} ms; killing (leaked): {}", left.size(),
                       grace.count(), names_of(left));
   for (auto& r : left) {
@@ -107,7 +114,7 @@ bool reap(detail::runtime& rt, std::chrono::milliseconds grace) {
   }
   if (rt.wait_until_idle(grace))
     return true;
-  left = rt.live_jobs();
+  left = still_running(rt);
   detail::log().critical("{} job(s) never reached a suspension point again; abandoning the runtime: {}",
                          left.size(), names_of(left));
   return false;

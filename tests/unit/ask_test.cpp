@@ -1,0 +1,351 @@
+// ask/reply: the reply reaches the asker; an ask fails promptly with ask_error when the target is
+// dead, dies before replying or drops the request; a silent target gives timeout_error; a reply of
+// the wrong type is an ask_error. "Promptly" is tested with 1 h timeouts: the test finishing at all
+// proves the failure did not wait for the timeout.
+#define BOOST_TEST_MODULE ask
+#include <boost/test/unit_test.hpp>
+#include <libactor/libactor.hpp>
+#include <libactor/testing.hpp>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace la = libactor;
+using namespace std::chrono_literals;
+
+namespace {
+struct get_count {};
+struct increment {
+  int by;
+};
+struct quit {};
+struct req {
+  int x;
+};
+struct other {};
+struct got_it {};
+struct release {};
+struct target_is {
+  la::job_ref target;
+};
+
+// A counter server: increments, answers get_count, ends on quit.
+la::job<int> counter() {
+  int n = 0;
+  for (;;) {
+    auto m = co_await la::receive<increment, get_count, quit>();
+    if (m.is<increment>()) {
+      n += m.get<increment>().by;
+    } else if (m.is<get_count>()) {
+      m.reply(n);
+    } else {
+      co_return n;
+    }
+  }
+}
+
+la::job<int> returns_at_once() { co_return 1; }
+
+// Receives requests and drops the first without replying; answers the second.
+la::job<void> drops_first_request() {
+  {
+    auto m = co_await la::receive<req>();
+    // m goes out of scope unanswered
+  }
+  auto m2 = co_await la::receive<req>();
+  m2.reply(m2.value().x * 2);
+}
+
+// Receives the request and fails before replying.
+la::job<void> throws_after_receiving() {
+  auto m = co_await la::receive<req>();
+  throw std::runtime_error("failed before replying");
+}
+
+// Waits for `other` and ends; requests queue up unreceived meanwhile.
+la::job<void> ends_on_other() { co_await la::receive<other>(); }
+
+la::job<void> send_other_to(la::job_ref to) {
+  co_await la::yield();
+  to.send(other{});
+}
+
+// Receives a request, tells `observer`, then sleeps (holding the request) until cancelled.
+la::job<void> holds_request_until_cancelled(la::job_ref observer) {
+  auto m = co_await la::receive<req>();
+  observer.send(got_it{});
+  co_await la::sleep(1h);
+  m.reply(0);  // never reached
+}
+
+// Learns its target, then cancels it once the target reports that it holds the request.
+la::job<void> cancels_when_told() {
+  auto t = co_await la::receive<target_is>();
+  co_await la::receive<got_it>();
+  t.value().target.cancel();
+}
+
+// Holds the first request until `release`, answers it late with 1, then answers the next with 2.
+la::job<void> late_replier() {
+  auto first = co_await la::receive<req>();
+  co_await la::receive<release>();
+  first.reply(1);
+  auto second = co_await la::receive<req>();
+  second.reply(2);
+}
+
+la::job<void> replies_with_a_string() {
+  auto m = co_await la::receive<req>();
+  m.reply(std::string("not an int"));
+}
+
+// Receives `n` requests, then answers them in reverse order with x * 10.
+la::job<void> answers_in_reverse(int n) {
+  std::vector<la::message<req>> pending;
+  for (int i = 0; i < n; ++i)
+    pending.push_back(co_await la::receive<req>());
+  for (auto i = pending.rbegin(); i != pending.rend(); ++i)
+    i->reply(i->value().x * 10);
+}
+
+la::job<int> asker(la::job_ref target, int x) {
+  int r = co_await target.ask<int>(req{x}, 1h);
+  co_return r;
+}
+
+// Replies twice: the second reply is a usage error. Returns whether it was.
+la::job<bool> replies_twice() {
+  auto m = co_await la::receive<req>();
+  bool expected = m.expects_reply();
+  m.reply(1);
+  bool second_failed = false;
+  try {
+    m.reply(2);
+  } catch (const la::usage_error&) {
+    second_failed = true;
+  }
+  co_return expected && second_failed && !m.expects_reply();
+}
+
+la::job<void> replies_with_unique_ptr() {
+  auto m = co_await la::receive<req>();
+  m.reply(std::make_unique<int>(m.value().x));
+}
+
+la::job<void> asks_itself(bool* got_usage_error) {
+  try {
+    co_await la::this_job::ref().ask<int>(req{1}, 1h);
+  } catch (const la::usage_error&) {
+    *got_usage_error = true;
+  }
+}
+
+la::job<void> replies_to_void_ask() {
+  auto m = co_await la::receive<req>();
+  m.reply(0);
+}
+} // namespace
+
+LIBACTOR_TEST_CASE(ask_gets_the_reply) {
+  auto c = la::spawn(counter(), {.name = "counter"});
+  c.send(increment{2});
+  c.send(increment{3});
+  int n = co_await c.ask<int>(get_count{}, 1h);
+  BOOST_CHECK_EQUAL(n, 5);
+  c.send(increment{10});
+  int n2 = co_await c.ask<int>(get_count{}, 1h);
+  BOOST_CHECK_EQUAL(n2, 15);
+  c.send(quit{});
+  int final_count = co_await c;
+  BOOST_CHECK_EQUAL(final_count, 15);
+}
+
+LIBACTOR_TEST_CASE(replies_reach_the_right_asker) {
+  auto target = la::spawn(answers_in_reverse(5));
+  std::vector<la::handle<int>> askers;
+  for (int i = 1; i <= 5; ++i)
+    askers.push_back(la::spawn(asker(target, i)));
+  for (int i = 1; i <= 5; ++i) {
+    int r = co_await askers[i - 1];
+    BOOST_CHECK_EQUAL(r, i * 10);
+  }
+  co_await target;
+}
+
+LIBACTOR_TEST_CASE(a_move_only_reply) {
+  auto t = la::spawn(replies_with_unique_ptr());
+  auto p = co_await t.ask<std::unique_ptr<int>>(req{9}, 1h);
+  BOOST_REQUIRE(p != nullptr);
+  BOOST_CHECK_EQUAL(*p, 9);
+  co_await t;
+}
+
+LIBACTOR_TEST_CASE(an_ask_to_a_dead_job_fails_promptly) {
+  auto t = la::spawn(returns_at_once());
+  co_await t;
+  BOOST_CHECK(t.done());
+  bool failed = false;
+  try {
+    co_await t.ask<int>(req{1}, 1h);
+  } catch (const la::ask_error&) {
+    failed = true;
+  }
+  BOOST_CHECK(failed);
+  // Again, after the job's actor has surely exited.
+  for (int i = 0; i < 10; ++i)
+    co_await la::yield();
+  failed = false;
+  try {
+    co_await t.ask<int>(req{2}, 1h);
+  } catch (const la::ask_error&) {
+    failed = true;
+  }
+  BOOST_CHECK(failed);
+}
+
+LIBACTOR_TEST_CASE(a_dropped_request_fails_promptly) {
+  auto t = la::spawn(drops_first_request());
+  bool failed = false;
+  try {
+    co_await t.ask<int>(req{1}, 1h);
+  } catch (const la::ask_error& e) {
+    failed = true;
+    BOOST_TEST_MESSAGE("ask_error: " << e.what());
+  }
+  BOOST_CHECK(failed);
+  // The job itself is alive and answers the next request.
+  int r = co_await t.ask<int>(req{21}, 1h);
+  BOOST_CHECK_EQUAL(r, 42);
+  co_await t;
+}
+
+LIBACTOR_TEST_CASE(a_job_that_fails_before_replying_fails_the_ask_promptly) {
+  auto t = la::spawn(throws_after_receiving());
+  bool failed = false;
+  try {
+    co_await t.ask<int>(req{1}, 1h);
+  } catch (const la::ask_error&) {
+    failed = true;
+  }
+  BOOST_CHECK(failed);
+  bool job_failed = false;
+  try {
+    co_await t;
+  } catch (const std::runtime_error& e) {
+    job_failed = std::string(e.what()) == "failed before replying";
+  }
+  BOOST_CHECK(job_failed);
+}
+
+LIBACTOR_TEST_CASE(a_job_that_ends_with_the_request_unreceived_fails_the_ask_promptly) {
+  auto t = la::spawn(ends_on_other());
+  auto trigger = la::spawn(send_other_to(t));
+  bool failed = false;
+  try {
+    co_await t.ask<int>(req{1}, 1h);
+  } catch (const la::ask_error&) {
+    failed = true;
+  }
+  BOOST_CHECK(failed);
+  co_await t;
+  co_await trigger;
+}
+
+LIBACTOR_TEST_CASE(a_job_cancelled_while_holding_the_request_fails_the_ask_promptly) {
+  // target receives the request, tells the watcher, and the watcher cancels it while we ask.
+  auto watcher = la::spawn(cancels_when_told());
+  auto target = la::spawn(holds_request_until_cancelled(watcher));
+  watcher.send(target_is{target});
+  bool failed = false;
+  try {
+    co_await target.ask<int>(req{1}, 1h);
+  } catch (const la::ask_error&) {
+    failed = true;
+  }
+  BOOST_CHECK(failed);
+  bool target_cancelled = false;
+  try {
+    co_await target;
+  } catch (const la::cancelled&) {
+    target_cancelled = true;
+  }
+  BOOST_CHECK(target_cancelled);
+  co_await watcher;
+}
+
+LIBACTOR_TEST_CASE(an_ask_to_a_silent_job_times_out) {
+  auto t = la::spawn(late_replier());
+  bool timed_out = false;
+  auto start = la::clock::now();
+  try {
+    co_await t.ask<int>(req{1}, 20ms);
+  } catch (const la::timeout_error&) {
+    timed_out = true;
+  }
+  BOOST_CHECK(timed_out);
+  BOOST_CHECK(la::clock::now() - start >= 20ms);
+  // The late reply to the timed-out ask must not be taken as the reply to the next one.
+  t.send(release{});
+  int r = co_await t.ask<int>(req{2}, 1h);
+  BOOST_CHECK_EQUAL(r, 2);
+  co_await t;
+}
+
+LIBACTOR_TEST_CASE(a_reply_of_the_wrong_type_is_an_ask_error) {
+  auto t = la::spawn(replies_with_a_string());
+  bool failed = false;
+  try {
+    co_await t.ask<int>(req{1}, 1h);
+  } catch (const la::ask_error&) {
+    failed = true;
+  }
+  BOOST_CHECK(failed);
+  co_await t;
+}
+
+LIBACTOR_TEST_CASE(reply_twice_is_a_usage_error) {
+  auto t = la::spawn(replies_twice());
+  int r = co_await t.ask<int>(req{1}, 1h);
+  BOOST_CHECK_EQUAL(r, 1);
+  bool ok = co_await t;
+  BOOST_CHECK(ok);
+}
+
+LIBACTOR_TEST_CASE(ask_void_accepts_any_reply) {
+  auto t = la::spawn(replies_to_void_ask());
+  co_await t.ask<void>(req{1}, 1h);
+  co_await t;
+  BOOST_CHECK(t.done());
+}
+
+LIBACTOR_TEST_CASE(ask_usage_errors) {
+  bool self_ask = false;
+  auto h = la::spawn(asks_itself(&self_ask));
+  co_await h;
+  BOOST_CHECK(self_ask);
+  la::job_ref empty;
+  BOOST_CHECK_THROW((void)empty.ask<int>(req{1}, 1h), la::usage_error);
+}
+
+BOOST_AUTO_TEST_CASE(ask_outside_a_job_throws_usage_error) {
+  // A job_ref needs a runtime; ask it from a foreign thread while one runs.
+  bool threw = false;
+  la::testing::run_test([](bool& out) -> la::job<void> {
+    auto t = la::spawn(counter());
+    std::thread th([&out, t] {
+      try {
+        (void)t.ask<int>(get_count{}, 1h);
+      } catch (const la::usage_error&) {
+        out = true;
+      }
+    });
+    th.join();
+    t.send(quit{});
+    co_await t;
+  }(threw));
+  BOOST_CHECK(threw);
+}
