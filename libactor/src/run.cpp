@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <caf/exit_reason.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/system_messages.hpp>
 
@@ -165,6 +166,13 @@ int run_with_args(job<T> main, int argc, char** argv) {
 }
 
 } // namespace
+
+unsigned worker_threads() {
+  auto* rt = detail::runtime::current();
+  if (rt == nullptr)
+    throw usage_error("libactor: worker_threads() called while no runtime is running");
+  return static_cast<unsigned>(rt->system().scheduler().num_workers());
+}
 
 int run(job<int> main, runtime_config config) { return run_main(std::move(main), config); }
 int run(job<void> main, runtime_config config) { return run_main(std::move(main), config); }

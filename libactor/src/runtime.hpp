@@ -26,6 +26,7 @@ public:
   static runtime* current() noexcept;
 
   caf::actor_system& system() noexcept { return *system_; }
+  unsigned threads() const noexcept { return threads_; }
 
   // -- registry of live jobs (so that shutdown can cancel, kill and name them) ---------------
   void add_live(record_base& rec) noexcept;
@@ -47,6 +48,7 @@ private:
   static constexpr std::size_t shard_count = 16;
   shard& shard_of(const record_base& rec) noexcept { return shards_[rec.id() % shard_count]; }
 
+  unsigned threads_;
   caf::actor_system_config cfg_;
   caf::actor_system* system_;
   std::array<shard, shard_count> shards_;

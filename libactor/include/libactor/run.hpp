@@ -38,6 +38,9 @@ struct runtime_config {
 /// Other arguments are left for the program. Throws config_error naming the bad setting.
 runtime_config parse_config(int argc, const char* const* argv, runtime_config base = {});
 
+/// The number of worker threads of the running runtime. Throws usage_error when none runs.
+unsigned worker_threads();
+
 /// Runs `main` in a fresh runtime and returns its value, or 1 if it threw (the exception is
 /// logged). SIGINT and SIGTERM cancel main. Throws usage_error if a runtime is already running.
 int run(job<int> main, runtime_config config = {});

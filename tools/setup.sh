@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Quick start, step 1: installs missing packages, builds libactor, its examples and tools, and
+# runs the main demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIBACTOR_BUILD_TESTS=OFF >/dev/null
+cmake --build build/release
+echo
+build/release/examples/demo
