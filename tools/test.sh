@@ -8,7 +8,5 @@ sanitize="${LIBACTOR_SANITIZE:-}"
 build="build/test${sanitize:+-${sanitize//,/-}}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLIBACTOR_SANITIZE="$sanitize" >/dev/null
 cmake --build "$build"
-export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 second_deadlock_stack=1}"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 cd "$build"
 ctest --output-on-failure -j "$(nproc)"

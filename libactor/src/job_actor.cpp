@@ -65,7 +65,13 @@ job_actor::job_actor(caf::actor_config& cfg, runtime* rt, record_base* rec, std:
   rt_.add_live(rec_);
 }
 
+void job_actor::intrusive_ptr_release_impl() {
+  tsan_release(ctrl());  // the scheduler's last turn happens before the actor is destroyed
+  caf::intrusive_ptr_release(ctrl());
+}
+
 job_actor::~job_actor() {
+  tsan_acquire(ctrl());
   // Only reached after terminate() (run() reaps every job), except when a runtime is abandoned.
   urgent_.clear(caf::exit_reason::unreachable);
   normal_.clear(caf::exit_reason::unreachable);
@@ -105,6 +111,9 @@ void job_actor::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) 
   caf::strong_actor_ptr sender = mid.is_request() ? what->sender : nullptr;
   switch (inbox_.push_front(what.release())) {
     case caf::intrusive::inbox_result::unblocked_reader:
+      // The previous turn (seen through the inbox's atomics) and this send happen before the next
+      // turn, which CAF's uninstrumented scheduler starts.
+      tsan_release(ctrl());
       // The scheduler holds a reference while the actor waits to run.
       caf::intrusive_ptr_add_ref(ctrl());
       if (eu != nullptr)
@@ -123,6 +132,7 @@ void job_actor::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) 
 }
 
 void job_actor::launch(caf::execution_unit* eu, bool, bool hide) {
+  tsan_release(ctrl());  // the construction happens before the first turn
   if (!hide)
     register_at_system();
   caf::intrusive_ptr_add_ref(ctrl());
@@ -160,8 +170,13 @@ caf::mailbox_element* job_actor::next_message() {
 }
 
 caf::resumable::resume_result job_actor::resume(caf::execution_unit* eu, size_t max_throughput) {
+  tsan_acquire(ctrl());
+  // Whichever worker runs the next turn (a yield may be stolen), this turn happens before it.
+  struct end_of_turn {
+    job_actor* self;
+    ~end_of_turn() { tsan_release(self->ctrl()); }
+  } release_at_end{this};
   context(eu);
-  tsan_acquire(this);
   turn_scope turn(this);
   if (!started_) {
     started_ = true;
@@ -332,7 +347,6 @@ void job_actor::wait_reply(std::coroutine_handle<> h, const actor_ref& target, s
   auto mid = new_request_id(caf::message_priority::normal);
   reply_id_ = mid.request_id().integer_value();
   auto* dest = static_cast<caf::actor_control_block*>(target.get())->get();
-  tsan_release(dest);
   // A request to an actor that has ended (or ends with it unread) bounces back at once as
   // sec::request_receiver_down: ask fails promptly instead of at its timeout.
   dest->enqueue(caf::make_mailbox_element(ctrl(), mid, {}, envelope{std::move(request)}), context());

@@ -42,7 +42,7 @@ public:
   subtype_t subtype() const override { return resumable::unspecified; }
   resume_result resume(caf::execution_unit* eu, size_t max_throughput) override;
   void intrusive_ptr_add_ref_impl() override { caf::intrusive_ptr_add_ref(ctrl()); }
-  void intrusive_ptr_release_impl() override { caf::intrusive_ptr_release(ctrl()); }
+  void intrusive_ptr_release_impl() override;
 
   record_base& record() noexcept { return rec_; }
   bool cancel_pending() const noexcept { return cancelled_; }

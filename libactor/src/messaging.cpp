@@ -20,7 +20,6 @@ void enqueue(const actor_ref& to, caf::message_id mid, std::unique_ptr<any_box> 
   auto* dest = ctrl_of(to)->get();
   auto* self = current_job();
   caf::strong_actor_ptr sender = self != nullptr ? self->self_ptr() : nullptr;
-  tsan_release(dest);
   dest->enqueue(caf::make_mailbox_element(std::move(sender), mid, {}, envelope{std::move(payload)}),
                 self != nullptr ? self->context() : nullptr);
 }
@@ -32,8 +31,10 @@ void actor_ref::retain() noexcept {
 }
 
 void actor_ref::release() noexcept {
-  if (ctrl_ != nullptr)
-    caf::intrusive_ptr_release(static_cast<caf::actor_control_block*>(std::exchange(ctrl_, nullptr)));
+  if (ctrl_ == nullptr)
+    return;
+  tsan_release(ctrl_);  // this holder's uses happen before the actor is destroyed
+  caf::intrusive_ptr_release(static_cast<caf::actor_control_block*>(std::exchange(ctrl_, nullptr)));
 }
 
 void send(const actor_ref& to, std::unique_ptr<any_box> msg) {
@@ -57,7 +58,6 @@ reply_channel::~reply_channel() {
   // Broken promise: tell the asker now rather than letting it wait for its timeout.
   auto* dest = ctrl_of(to_)->get();
   auto* self = current_job();
-  tsan_release(dest);
   dest->enqueue(caf::make_mailbox_element(nullptr, caf::message_id{request_id_}.response_id(), {},
                                           signal{signal::no_reply, 0}),
                 self != nullptr ? self->context() : nullptr);

@@ -4,7 +4,6 @@
 
 #include "job_actor.hpp"
 #include "log.hpp"
-#include "tsan.hpp"
 
 namespace libactor::detail {
 
@@ -41,7 +40,6 @@ void record_base::request_cancel() noexcept {
   if (ctrl == nullptr)
     return;  // not launched yet: the flag alone keeps it from starting
   auto* dest = ctrl->get();
-  tsan_release(dest);
   auto* self = current_job();
   // High priority: a cancellation overtakes the messages already queued.
   dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(caf::message_priority::high), {},
@@ -87,7 +85,6 @@ void record_base::publish() {
   auto* self = current_job();
   for (auto& w : waiters) {
     auto* dest = static_cast<caf::actor_control_block*>(w.actor.get())->get();
-    tsan_release(dest);
     dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, signal{signal::child_done, w.token}),
                   self != nullptr ? self->context() : nullptr);
   }

@@ -1,8 +1,9 @@
 #pragma once
 // ThreadSanitizer cannot see the synchronization inside Debian's (uninstrumented) libcaf: a job
 // suspended on one worker thread and resumed on another looks like a race. libactor tells TSan
-// about the happens-before edge CAF's mailbox provides: everything before an enqueue to an actor
-// happens before that actor's next turn. Compiled out unless LIBACTOR_TSAN is defined.
+// about the happens-before edges CAF provides, keyed by the actor's control block: everything before
+// an enqueue to an actor happens before its next turn, and every use by a reference holder happens
+// before the actor's destruction. Compiled out unless LIBACTOR_TSAN is defined.
 
 #if defined(LIBACTOR_TSAN)
 extern "C" void __tsan_acquire(void* addr);

@@ -259,9 +259,7 @@ LIBACTOR_TEST_CASE_WITH(cancel_before_start_runs_nothing, (la::runtime_config{.t
 constexpr wait_in all_waits[] = {wait_in::sleep, wait_in::receive, wait_in::receive_with_timeout,
                                 wait_in::ask, wait_in::yield_loop};
 
-// Two workers: the yield_loop case keeps its worker busy (yield does not release it, see
-// time_test), and the body must still run to cancel it.
-LIBACTOR_TEST_CASE_WITH(cancel_while_waiting, (la::runtime_config{.threads = 2})) {
+LIBACTOR_TEST_CASE(cancel_while_waiting) {
   auto server = la::spawn(silent_server(), {.name = "silent"});
   for (std::size_t i = 0; i < std::size(all_waits); ++i) {
     auto how = all_waits[i];

@@ -2,94 +2,25 @@
 // retrieved", with the job's name and the exception's text) when its last handle goes away; one
 // whose exception was retrieved by awaiting it is not logged, and neither is a cancelled job.
 //
-// The log is captured with an in-memory sink added to spdlog's "libactor" logger. Each case runs its
-// body in a fresh runtime and inspects the log after run() has returned: by then every job's actor
-// has exited, so every record whose handles were dropped has been destroyed. No sleeps: the body
-// waits for the failing job by polling done() with yield().
+// The log is captured with a sink added to spdlog's "libactor" logger (tests/support). Each case
+// runs its body in a fresh runtime and inspects the log after run() has returned: by then every
+// job's actor has exited, so every record whose handles were dropped has been destroyed. No sleeps:
+// the body waits for the failing job by polling done() with yield().
 #define BOOST_TEST_MODULE unretrieved
 #include <boost/test/unit_test.hpp>
 #include <libactor/libactor.hpp>
 #include <libactor/testing.hpp>
 
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
-
-#include <memory>
-#include <mutex>
-#include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "../support/log_capture.hpp"
 
 namespace la = libactor;
 using namespace std::chrono_literals;
 
 namespace {
-// A sink that keeps what it is given in memory; reading it takes the sink's own lock, so the test
-// may read while jobs log.
-class memory_sink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
-  std::string contents() {
-    std::lock_guard guard{mutex_};
-    return buffer_;
-  }
-
-protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
-    buffer_.append(formatted.data(), formatted.size());
-  }
-  void flush_() override {}
-
-private:
-  std::string buffer_;
-};
-
-// Captures the "libactor" logger's output for the lifetime of the object. Attach and detach only
-// while no runtime runs: spdlog's sink list is not safe to change while others log.
-class log_capture {
-public:
-  log_capture() : sink_(std::make_shared<memory_sink>()) {
-    logger_ = spdlog::get("libactor");
-    BOOST_REQUIRE(logger_ != nullptr);
-    sink_->set_pattern("%v");
-    logger_->sinks().push_back(sink_);
-  }
-  ~log_capture() {
-    auto& sinks = logger_->sinks();
-    for (auto i = sinks.begin(); i != sinks.end(); ++i) {
-      if (*i == sink_) {
-        sinks.erase(i);
-        break;
-      }
-    }
-  }
-  log_capture(const log_capture&) = delete;
-  log_capture& operator=(const log_capture&) = delete;
-
-  std::string text() { return sink_->contents(); }
-  /// The number of log lines that contain every one of `parts`.
-  int lines_with(std::initializer_list<std::string> parts) {
-    std::istringstream in(text());
-    int count = 0;
-    for (std::string line; std::getline(in, line);) {
-      bool all = true;
-      for (auto& p : parts)
-        all = all && line.find(p) != std::string::npos;
-      if (all)
-        ++count;
-    }
-    return count;
-  }
-
-private:
-  std::shared_ptr<memory_sink> sink_;
-  std::shared_ptr<spdlog::logger> logger_;
-};
-
-// Polling with yield() needs a second worker: a yielding job does not give its worker to other jobs
-// (see time_test: yield_lets_a_ready_job_run), so on a single worker the poll would never end.
-const la::runtime_config two_workers{.threads = 2};
+using la::testing::log_capture;
 
 la::job<void> fails(const char* what) {
   co_await la::yield();
@@ -166,37 +97,32 @@ la::job<void> handle_dropped_by_another_job() {
 
 BOOST_AUTO_TEST_CASE(an_unretrieved_exception_is_logged_with_name_and_text) {
   log_capture log;
-  la::testing::run_test(fail_and_drop(), two_workers);
-  BOOST_TEST_MESSAGE("captured log:\n" << log.text());
+  la::testing::run_test(fail_and_drop());
   BOOST_CHECK_EQUAL(log.lines_with({"doomed-worker", "exception never retrieved", "disk on fire"}), 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_non_std_exception_is_logged_too) {
   log_capture log;
-  la::testing::run_test(fail_with_int_and_drop(), two_workers);
-  BOOST_TEST_MESSAGE("captured log:\n" << log.text());
+  la::testing::run_test(fail_with_int_and_drop());
   BOOST_CHECK_EQUAL(log.lines_with({"int-thrower", "exception never retrieved"}), 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_retrieved_exception_is_not_logged) {
   log_capture log;
-  la::testing::run_test(fail_and_await(), two_workers);
-  BOOST_TEST_MESSAGE("captured log:\n" << log.text());
+  la::testing::run_test(fail_and_await());
   BOOST_CHECK_EQUAL(log.lines_with({"exception never retrieved"}), 0);
   BOOST_CHECK_EQUAL(log.lines_with({"awaited-worker"}), 0);
 }
 
 BOOST_AUTO_TEST_CASE(cancelled_and_successful_jobs_are_not_logged) {
   log_capture log;
-  la::testing::run_test(cancel_and_succeed_and_drop(), two_workers);
-  BOOST_TEST_MESSAGE("captured log:\n" << log.text());
+  la::testing::run_test(cancel_and_succeed_and_drop());
   BOOST_CHECK_EQUAL(log.lines_with({"exception never retrieved"}), 0);
 }
 
 BOOST_AUTO_TEST_CASE(the_last_handle_may_be_dropped_by_another_job) {
   log_capture log;
-  la::testing::run_test(handle_dropped_by_another_job(), two_workers);
-  BOOST_TEST_MESSAGE("captured log:\n" << log.text());
+  la::testing::run_test(handle_dropped_by_another_job());
   BOOST_CHECK_EQUAL(log.lines_with({"passed-worker", "exception never retrieved", "passed along"}), 1);
 }
 
@@ -216,6 +142,6 @@ BOOST_AUTO_TEST_CASE(the_log_line_appears_while_the_runtime_runs) {
       if (!out)
         co_await la::yield();
     }
-  }(log, seen), two_workers);
+  }(log, seen));
   BOOST_CHECK(seen);
 }
