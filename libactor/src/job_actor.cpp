@@ -99,6 +99,8 @@ caf::mailbox_element* job_actor::fifo::pop() noexcept {
 }
 
 void job_actor::fifo::clear(const caf::error& reason) noexcept {
+  if (head == nullptr)
+    return;
   caf::detail::sync_request_bouncer bounce{reason};
   while (auto* x = pop()) {
     caf::mailbox_element_ptr owned{x};
@@ -131,15 +133,21 @@ void job_actor::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) 
   }
 }
 
-void job_actor::launch(caf::execution_unit* eu, bool, bool hide) {
+void job_actor::launch(caf::execution_unit* eu, bool, bool) {
   tsan_release(ctrl());  // the construction happens before the first turn
-  if (!hide)
-    register_at_system();
+  // Not registered in CAF's count of running actors: run() reaps every job itself before the
+  // actor system goes, and one shared counter would cost two contended atomics per job.
   caf::intrusive_ptr_add_ref(ctrl());
   if (eu != nullptr)
     eu->exec_later(this);
   else
     home_system().scheduler().enqueue(this);
+}
+
+bool job_actor::cleanup(caf::error&& reason, caf::execution_unit* host) {
+  // local_actor::cleanup would also post a command to CAF's clock thread to cancel CAF receive and
+  // request timeouts — which jobs never register — costing an allocation and a wake-up per job.
+  return caf::monitorable_actor::cleanup(std::move(reason), host);
 }
 
 bool job_actor::fetch_mailbox() {

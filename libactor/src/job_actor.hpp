@@ -38,6 +38,7 @@ public:
   // -- CAF actor interface -------------------------------------------------------------------
   void enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) override;
   void launch(caf::execution_unit* eu, bool lazy, bool hide) override;
+  bool cleanup(caf::error&& reason, caf::execution_unit* host) override;
   const char* name() const override { return "libactor::job"; }
   subtype_t subtype() const override { return resumable::unspecified; }
   resume_result resume(caf::execution_unit* eu, size_t max_throughput) override;

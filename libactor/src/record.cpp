@@ -72,7 +72,10 @@ bool record_base::add_waiter(const actor_ref& waiter, std::uint32_t token) {
     unlock();
     return false;
   }
-  waiters_.push_back({waiter, token});
+  if (!first_waiter_)
+    first_waiter_.emplace(waiter_entry{waiter, token});
+  else
+    more_waiters_.push_back({waiter, token});
   unlock();
   return true;
 }
@@ -80,14 +83,19 @@ bool record_base::add_waiter(const actor_ref& waiter, std::uint32_t token) {
 void record_base::publish() {
   lock();
   finished_.store(true, std::memory_order_release);
-  auto waiters = std::move(waiters_);
+  auto first = std::move(first_waiter_);
+  auto more = std::move(more_waiters_);
   unlock();
   auto* self = current_job();
-  for (auto& w : waiters) {
+  auto wake = [&](const waiter_entry& w) {
     auto* dest = static_cast<caf::actor_control_block*>(w.actor.get())->get();
     dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, signal{signal::child_done, w.token}),
                   self != nullptr ? self->context() : nullptr);
-  }
+  };
+  if (first)
+    wake(*first);
+  for (auto& w : more)
+    wake(w);
   if (finish_fn_ != nullptr)
     finish_fn_(finish_arg_);
 }

@@ -64,7 +64,7 @@ protected:
 
 private:
   friend class job_actor;
-  struct waiter {
+  struct waiter_entry {
     actor_ref actor;
     std::uint32_t token;
   };
@@ -75,12 +75,14 @@ private:
   std::atomic<bool> finished_{false};
   std::atomic<bool> cancel_requested_{false};
   mutable std::atomic<bool> retrieved_{false};
-  std::atomic_flag lock_ = ATOMIC_FLAG_INIT;  // guards waiters_ against finished_
+  std::atomic_flag lock_ = ATOMIC_FLAG_INIT;  // guards the waiters against finished_
   bool was_cancelled_ = false;
   std::uint64_t id_ = 0;
   actor_ref actor_;
   std::exception_ptr error_;
-  std::vector<waiter> waiters_;
+  // Most jobs have at most one awaiter: it needs no allocation.
+  std::optional<waiter_entry> first_waiter_;
+  std::vector<waiter_entry> more_waiters_;
   void (*finish_fn_)(void*) = nullptr;
   void* finish_arg_ = nullptr;
 
