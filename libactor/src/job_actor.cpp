@@ -113,11 +113,11 @@ void job_actor::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) 
   caf::strong_actor_ptr sender = mid.is_request() ? what->sender : nullptr;
   switch (inbox_.push_front(what.release())) {
     case caf::intrusive::inbox_result::unblocked_reader:
+      // The scheduler holds a reference while the actor waits to run.
+      caf::intrusive_ptr_add_ref(ctrl());
       // The previous turn (seen through the inbox's atomics) and this send happen before the next
       // turn, which CAF's uninstrumented scheduler starts.
       tsan_release(ctrl());
-      // The scheduler holds a reference while the actor waits to run.
-      caf::intrusive_ptr_add_ref(ctrl());
       if (eu != nullptr)
         eu->exec_later(this);
       else
@@ -131,6 +131,7 @@ void job_actor::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) 
     case caf::intrusive::inbox_result::success:
       break;
   }
+  tsan_release(ctrl());  // this sender's accesses happen before the actor's destruction
 }
 
 void job_actor::launch(caf::execution_unit* eu, bool, bool) {

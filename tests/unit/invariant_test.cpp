@@ -173,7 +173,8 @@ LIBACTOR_TEST_CASE_WITH(a_job_runs_only_in_its_own_turn_with_work_sharing,
 }
 
 // More workers than cores: threads get preempted in the middle of turns.
-LIBACTOR_TEST_CASE_WITH(a_job_runs_only_in_its_own_turn_with_many_threads, (la::runtime_config{.threads = 8})) {
+LIBACTOR_TEST_CASE_WITH(a_job_runs_only_in_its_own_turn_with_many_threads,
+                        (la::runtime_config{.threads = 8})) {
   counters c;
   co_await ring(c);
 }

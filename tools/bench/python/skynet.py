@@ -4,13 +4,17 @@
 Each non-leaf node starts 10 child tasks with asyncio.create_task, awaits them
 in order and returns the sum; a leaf returns its number. 1,000,000 leaves => sum 499999500000.
 
-Usage: skynet.py [LEAVES] [--uvloop]
+With --gather, each node awaits asyncio.gather(*children) instead (the form most tutorials show).
+
+Usage: skynet.py [LEAVES] [--uvloop] [--gather]
 Prints ONE JSON line: {"impl":"asyncio","leaves":N,"sum":S,"seconds":T}
 """
 import asyncio
 import json
 import sys
 import time
+
+USE_GATHER = "--gather" in sys.argv[1:]
 
 
 async def skynet(num: int, size: int) -> int:
@@ -24,6 +28,8 @@ async def skynet(num: int, size: int) -> int:
     # Python baseline is not handicapped.
     tasks = [asyncio.create_task(skynet(num + i * child, child))
              for i in range(10)]
+    if USE_GATHER:
+        return sum(await asyncio.gather(*tasks))
     total = 0
     for t in tasks:
         total += await t
@@ -38,7 +44,7 @@ async def main(leaves: int):
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--uvloop"]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     use_uvloop = "--uvloop" in sys.argv[1:]
     leaves = int(args[0]) if args else 1_000_000
     impl = "asyncio"
@@ -46,6 +52,8 @@ if __name__ == "__main__":
         import uvloop  # only when asked; fails loudly if not installed
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
         impl = "asyncio+uvloop"
+    if USE_GATHER:
+        impl += "+gather"
     total, seconds = asyncio.run(main(leaves))
     print(json.dumps({"impl": impl, "leaves": leaves, "sum": total,
                       "seconds": seconds}, separators=(",", ":")))
