@@ -188,23 +188,11 @@ LIBACTOR_TEST_CASE(an_ask_to_a_dead_job_fails_promptly) {
   auto t = la::spawn(returns_at_once());
   co_await t;
   BOOST_CHECK(t.done());
-  bool failed = false;
-  try {
-    co_await t.ask<int>(req{1}, 1h);
-  } catch (const la::ask_error&) {
-    failed = true;
-  }
-  BOOST_CHECK(failed);
+  BOOST_CHECK_THROW(co_await t.ask<int>(req{1}, 1h), la::ask_error);
   // Again, after the job's actor has surely exited.
   for (int i = 0; i < 10; ++i)
     co_await la::yield();
-  failed = false;
-  try {
-    co_await t.ask<int>(req{2}, 1h);
-  } catch (const la::ask_error&) {
-    failed = true;
-  }
-  BOOST_CHECK(failed);
+  BOOST_CHECK_THROW(co_await t.ask<int>(req{2}, 1h), la::ask_error);
 }
 
 LIBACTOR_TEST_CASE(a_dropped_request_fails_promptly) {
@@ -225,13 +213,7 @@ LIBACTOR_TEST_CASE(a_dropped_request_fails_promptly) {
 
 LIBACTOR_TEST_CASE(a_job_that_fails_before_replying_fails_the_ask_promptly) {
   auto t = la::spawn(throws_after_receiving());
-  bool failed = false;
-  try {
-    co_await t.ask<int>(req{1}, 1h);
-  } catch (const la::ask_error&) {
-    failed = true;
-  }
-  BOOST_CHECK(failed);
+  BOOST_CHECK_THROW(co_await t.ask<int>(req{1}, 1h), la::ask_error);
   bool job_failed = false;
   try {
     co_await t;
@@ -244,13 +226,7 @@ LIBACTOR_TEST_CASE(a_job_that_fails_before_replying_fails_the_ask_promptly) {
 LIBACTOR_TEST_CASE(a_job_that_ends_with_the_request_unreceived_fails_the_ask_promptly) {
   auto t = la::spawn(ends_on_other());
   auto trigger = la::spawn(send_other_to(t));
-  bool failed = false;
-  try {
-    co_await t.ask<int>(req{1}, 1h);
-  } catch (const la::ask_error&) {
-    failed = true;
-  }
-  BOOST_CHECK(failed);
+  BOOST_CHECK_THROW(co_await t.ask<int>(req{1}, 1h), la::ask_error);
   co_await t;
   co_await trigger;
 }
@@ -260,13 +236,7 @@ LIBACTOR_TEST_CASE(a_job_cancelled_while_holding_the_request_fails_the_ask_promp
   auto watcher = la::spawn(cancels_when_told());
   auto target = la::spawn(holds_request_until_cancelled(watcher));
   watcher.send(target_is{target});
-  bool failed = false;
-  try {
-    co_await target.ask<int>(req{1}, 1h);
-  } catch (const la::ask_error&) {
-    failed = true;
-  }
-  BOOST_CHECK(failed);
+  BOOST_CHECK_THROW(co_await target.ask<int>(req{1}, 1h), la::ask_error);
   bool target_cancelled = false;
   try {
     co_await target;
@@ -297,13 +267,7 @@ LIBACTOR_TEST_CASE(an_ask_to_a_silent_job_times_out) {
 
 LIBACTOR_TEST_CASE(a_reply_of_the_wrong_type_is_an_ask_error) {
   auto t = la::spawn(replies_with_a_string());
-  bool failed = false;
-  try {
-    co_await t.ask<int>(req{1}, 1h);
-  } catch (const la::ask_error&) {
-    failed = true;
-  }
-  BOOST_CHECK(failed);
+  BOOST_CHECK_THROW(co_await t.ask<int>(req{1}, 1h), la::ask_error);
   co_await t;
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,6 +102,12 @@ inline std::string script_dir() {
     return LIBACTOR_BENCH_PYTHON_DIR;
 #endif
   return "tools/bench/python";
+}
+
+/// The median of a set of repetitions (what the benchmarks report).
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 }  // namespace bench

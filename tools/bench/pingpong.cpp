@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench_util.hpp"
 #include "caf_reference.hpp"
 
 namespace la = libactor;
@@ -52,11 +53,6 @@ la::job<void> timed_pingpong(long rounds, double& msgs_per_sec) {
   }
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -76,7 +72,7 @@ int main(int argc, char** argv) {
     ours.push_back(r);
     caf.push_back(bench::caf_ref::pingpong_msgs_per_sec(static_cast<int>(threads), rounds));
   }
-  const double t = median(ours), c = median(caf);
+  const double t = bench::median(ours), c = bench::median(caf);
   std::printf("{\"bench\":\"pingpong\",\"rounds\":%ld,\"threads\":%u,\"reps\":%d,\"libactor_msgs_per_s\":%.0f,"
               "\"caf_msgs_per_s\":%.0f,\"throughput_vs_caf\":%.3f}\n",
               rounds, threads, reps, t, c, t / c);

@@ -37,11 +37,6 @@ la::job<void> timed_skynet(long leaves, double& seconds, std::int64_t& sum) {
   seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -83,7 +78,7 @@ int main(int argc, char** argv) {
     if (auto line = bench::run_python(script, {std::to_string(leaves), "--gather"}))
       asyncio_gather = bench::json_number(*line, "seconds");
   }
-  const double t = median(ours), c = median(caf);
+  const double t = bench::median(ours), c = bench::median(caf);
   std::printf("{\"bench\":\"skynet\",\"leaves\":%ld,\"threads\":%u,\"reps\":%d,\"libactor_s\":%.3f,"
               "\"caf_s\":%.3f,\"asyncio_s\":%.3f,\"asyncio_gather_s\":%.3f,\"time_vs_caf\":%.3f,"
               "\"speedup_vs_asyncio\":%.1f,\"speedup_vs_asyncio_gather\":%.1f}\n",
