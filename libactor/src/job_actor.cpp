@@ -273,7 +273,7 @@ std::uint32_t job_actor::begin_wait(std::coroutine_handle<> h, wait_kind kind) {
 }
 
 bool job_actor::defer_if_cancelled() {
-  if (!cancelled_)
+  if (!cancel_pending())
     return false;
   post_self(signal::wake, token_);
   return true;
@@ -288,6 +288,9 @@ void job_actor::post_self(signal::kind_t kind, std::uint32_t token) {
 }
 
 void job_actor::schedule_timer(caf::actor_clock::time_point deadline, std::uint32_t token) {
+  deadline = std::min(deadline, scope_deadline());
+  if (deadline == caf::actor_clock::time_point::max())
+    return;
   clock().schedule_message(deadline, caf::strong_actor_ptr{ctrl()},
                            caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
                                                      signal{signal::timer, token}));
@@ -305,12 +308,25 @@ void job_actor::wait_until(std::coroutine_handle<> h, caf::actor_clock::time_poi
 }
 
 bool job_actor::wait_child(std::coroutine_handle<> h, record_base& child) {
-  if (!child.add_waiter(rec_.actor(), token_ + 1))
-    return false;  // it ended meanwhile: no suspension
-  begin_wait(h, wait_kind::child);
-  child_ = &child;
-  if (cancelled_)
-    child.request_cancel();  // cancelling a job reaches the child it awaits
+  single_child_ = &child;
+  return wait_children(h, {&single_child_, 1});
+}
+
+bool job_actor::wait_children(std::coroutine_handle<> h, std::span<record_base* const> children) {
+  // Register first: if one child has already ended, nothing suspends, and the token is used up so
+  // that the late wake-ups of children registered before cannot end the *next* wait.
+  for (auto* child : children) {
+    if (!child->add_waiter(rec_.actor(), token_ + 1)) {
+      ++token_;
+      return false;
+    }
+  }
+  auto token = begin_wait(h, wait_kind::child);
+  children_ = children;
+  if (cancel_pending())
+    interrupt_wait();  // cancelling a job reaches the children it awaits
+  else
+    schedule_timer(caf::actor_clock::time_point::max(), token);
   return true;
 }
 
@@ -322,7 +338,7 @@ bool job_actor::accepts(type_filter types, const any_box& payload) noexcept {
 }
 
 bool job_actor::take_stashed(type_filter types, received& out) {
-  if (cancelled_)
+  if (cancel_pending())
     return false;  // suspend, then raise
   if (stash_ == nullptr)
     return false;
@@ -343,8 +359,7 @@ void job_actor::wait_message(std::coroutine_handle<> h, type_filter types,
   message_slot_ = &out;
   if (defer_if_cancelled())
     return;
-  if (deadline != nullptr)
-    schedule_timer(*deadline, token);
+  schedule_timer(deadline != nullptr ? *deadline : caf::actor_clock::time_point::max(), token);
 }
 
 void job_actor::wait_reply(std::coroutine_handle<> h, const actor_ref& target, std::unique_ptr<any_box> request,
@@ -363,7 +378,7 @@ void job_actor::wait_reply(std::coroutine_handle<> h, const actor_ref& target, s
 }
 
 wake job_actor::end_wait() {
-  if (cancelled_)
+  if (cancel_pending())
     throw cancelled{};
   return reason_;
 }
@@ -372,7 +387,7 @@ void job_actor::resume_job(wake why) {
   LIBACTOR_ASSERT(tl_current == this, "a job resumed outside its own actor's turn");
   reason_ = why;
   kind_ = wait_kind::none;
-  child_ = nullptr;
+  children_ = {};
   message_slot_ = nullptr;
   reply_slot_ = nullptr;
   std::exchange(resume_point_, nullptr).resume();
@@ -383,6 +398,72 @@ void job_actor::resume_job(wake why) {
   }
 }
 
+void job_actor::interrupt_wait() {
+  if (kind_ == wait_kind::child) {
+    for (auto* child : children_)
+      child->request_cancel();  // keep waiting: the awaiter raises once a child has ended
+  } else {
+    resume_job(wake::cancelled);
+  }
+}
+
+// -- cancel scopes -----------------------------------------------------------------------------
+
+bool job_actor::cancel_pending() {
+  caf::actor_clock::time_point now{};
+  bool have_now = false;
+  for (auto* s = scopes_; s != nullptr; s = s->parent) {
+    if (!s->cancel_called && s->deadline != caf::actor_clock::time_point::max()) {
+      if (!have_now) {
+        now = caf::actor_clock::clock_type::now();
+        have_now = true;
+      }
+      s->cancel_called = s->deadline <= now;
+    }
+    if (s->cancel_called)
+      return true;
+    if (s->shield)
+      return false;
+  }
+  return cancelled_;
+}
+
+caf::actor_clock::time_point job_actor::scope_deadline() const noexcept {
+  auto result = caf::actor_clock::time_point::max();
+  for (auto* s = scopes_; s != nullptr; s = s->parent) {
+    result = std::min(result, s->deadline);
+    if (s->shield)
+      break;
+  }
+  return result;
+}
+
+void job_actor::push_scope(scope_frame& scope) {
+  LIBACTOR_ASSERT(tl_current == this, "a cancel scope opened outside its job's turn");
+  scope.parent = scopes_;
+  scopes_ = &scope;
+}
+
+void job_actor::pop_scope(scope_frame& scope) noexcept {
+  // Scopes live in coroutine frames that nest like calls, so they close in LIFO order — also when
+  // a killed job's frames are torn down from the innermost outwards.
+  LIBACTOR_ASSERT(scopes_ == &scope, "cancel scopes closed out of order");
+  scopes_ = scope.parent;
+}
+
+bool job_actor::scope_owns_cancellation(scope_frame& scope) {
+  auto* saved = scopes_;
+  scopes_ = &scope;
+  bool own = cancel_pending();
+  if (own && !scope.shield) {
+    // Only if nothing outside is cancelled too: an outer cancellation must keep propagating.
+    scopes_ = scope.parent;
+    own = !cancel_pending();
+  }
+  scopes_ = saved;
+  return own && scope.cancel_called;
+}
+
 // -- events ------------------------------------------------------------------------------------
 
 void job_actor::on_signal(const signal& s) {
@@ -391,10 +472,8 @@ void job_actor::on_signal(const signal& s) {
       if (cancelled_)
         return;
       cancelled_ = true;
-      if (kind_ == wait_kind::child)
-        child_->request_cancel();  // keep waiting: the awaiter raises once the child has ended
-      else if (kind_ != wait_kind::none)
-        resume_job(wake::cancelled);
+      if (kind_ != wait_kind::none && cancel_pending())
+        interrupt_wait();  // a shield scope keeps it waiting
       return;
     case signal::wake:
     case signal::child_done:
@@ -402,7 +481,11 @@ void job_actor::on_signal(const signal& s) {
         resume_job(wake::event);
       return;
     case signal::timer:
-      if (s.token == token_ && kind_ != wait_kind::none)
+      if (s.token != token_ || kind_ == wait_kind::none)
+        return;
+      if (cancel_pending())
+        interrupt_wait();  // a scope's deadline passed
+      else
         resume_job(kind_ == wait_kind::timer ? wake::event : wake::timeout);
       return;
     case signal::no_reply:

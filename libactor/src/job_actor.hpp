@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 
 #include <caf/intrusive/lifo_inbox.hpp>
 #include <caf/local_actor.hpp>
@@ -46,13 +47,21 @@ public:
   void intrusive_ptr_release_impl() override;
 
   record_base& record() noexcept { return rec_; }
-  bool cancel_pending() const noexcept { return cancelled_; }
+  /// True when the job's next suspension point raises `cancelled`: the job, or a cancel scope that
+  /// encloses the current point (up to the nearest shield), is cancelled or past its deadline.
+  bool cancel_pending();
+  /// The nearest deadline of the enclosing scopes (up to the nearest shield), or max().
+  caf::actor_clock::time_point scope_deadline() const noexcept;
+  void push_scope(scope_frame& scope);
+  void pop_scope(scope_frame& scope) noexcept;
+  bool scope_owns_cancellation(scope_frame& scope);
   caf::strong_actor_ptr self_ptr() { return ctrl(); }
 
   // -- the waits of runtime_api.hpp ------------------------------------------------------------
   void wait_yield(std::coroutine_handle<> h);
   void wait_until(std::coroutine_handle<> h, caf::actor_clock::time_point deadline);
   bool wait_child(std::coroutine_handle<> h, record_base& child);
+  bool wait_children(std::coroutine_handle<> h, std::span<record_base* const> children);
   bool take_stashed(type_filter types, received& out);
   void wait_message(std::coroutine_handle<> h, type_filter types,
                     const caf::actor_clock::time_point* deadline, received& out);
@@ -92,7 +101,11 @@ private:
   /// a loop), and its wait ends at once through the mailbox. Returns true in that case.
   bool defer_if_cancelled();
   void post_self(signal::kind_t kind, std::uint32_t token);
+  /// Arms the wait's timer for the earlier of `deadline` and the scopes' deadline (if any).
   void schedule_timer(caf::actor_clock::time_point deadline, std::uint32_t token);
+  /// The wait was interrupted by a cancellation: a child wait forwards it and keeps waiting, every
+  /// other wait ends with `cancelled`.
+  void interrupt_wait();
   /// Ends the current wait with `why` and runs the job until its next suspension or its end.
   void resume_job(wake why);
 
@@ -120,7 +133,9 @@ private:
   received* message_slot_ = nullptr;
   ask_outcome* reply_slot_ = nullptr;
   std::uint64_t reply_id_ = 0;       // request id of the pending ask
-  record_base* child_ = nullptr;
+  std::span<record_base* const> children_;  // of a child wait
+  record_base* single_child_ = nullptr;    // storage behind children_ for one child
+  scope_frame* scopes_ = nullptr;          // innermost cancel scope
   // Messages no receive has taken yet, in arrival order. Created on first use: an empty std::deque
   // already allocates ~600 bytes, more than the rest of an idle job.
   std::unique_ptr<std::deque<received>> stash_;

@@ -19,6 +19,13 @@ bool wait_child(job_actor& self, std::coroutine_handle<> h, record_base& child) 
   return self.wait_child(h, child);
 }
 
+bool wait_any_child(job_actor& self, std::coroutine_handle<> h, std::span<record_base* const> children) {
+  for (auto* child : children)
+    if (child == &self.record())
+      throw usage_error("libactor: a job cannot await its own handle (it would wait forever)");
+  return self.wait_children(h, children);
+}
+
 bool take_stashed(job_actor& self, type_filter types, received& out) { return self.take_stashed(types, out); }
 
 void wait_message(job_actor& self, std::coroutine_handle<> h, type_filter types,
@@ -39,6 +46,11 @@ void wait_reply(job_actor& self, std::coroutine_handle<> h, const actor_ref& tar
 wake end_wait(job_actor& self) { return self.end_wait(); }
 
 record_base& record_of(job_actor& self) noexcept { return self.record(); }
+
+void push_scope(job_actor& self, scope_frame& scope) { self.push_scope(scope); }
+void pop_scope(job_actor& self, scope_frame& scope) noexcept { self.pop_scope(scope); }
+bool scope_owns_cancellation(job_actor& self, scope_frame& scope) { return self.scope_owns_cancellation(scope); }
+std::chrono::steady_clock::time_point current_deadline(job_actor& self) { return self.scope_deadline(); }
 
 } // namespace libactor::detail
 

@@ -74,8 +74,29 @@ struct ask_outcome {
 void wait_reply(job_actor& self, std::coroutine_handle<> h, const actor_ref& target,
                 std::unique_ptr<any_box> request, std::chrono::steady_clock::time_point deadline,
                 ask_outcome& out);
+/// Like wait_child for several children: resumes when the first of them ends. Returns false (no
+/// suspension) when one has already ended.
+bool wait_any_child(job_actor& self, std::coroutine_handle<> h, std::span<record_base* const> children);
 /// First step of every awaitable after resumption: raises `cancelled` if the job is cancelled.
 wake end_wait(job_actor& self);
+
+// -- cancel scopes ---------------------------------------------------------------------------
+/// One cancel scope of a job (Trio's CancelScope). It lives in the frame of the coroutine that
+/// opened it; the job keeps a stack of them. A scope is cancelled by cancel() or when its deadline
+/// passes; a shield scope keeps cancellations of enclosing scopes (and of the job) out.
+struct scope_frame {
+  scope_frame* parent = nullptr;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool shield = false;
+  bool cancel_called = false;
+};
+void push_scope(job_actor& self, scope_frame& scope);
+void pop_scope(job_actor& self, scope_frame& scope) noexcept;
+/// True when `scope` itself is cancelled and nothing outside it is: a `cancelled` raised inside
+/// it then belongs to it (move_on_* swallows it, fail_* turns it into timeout_error).
+bool scope_owns_cancellation(job_actor& self, scope_frame& scope);
+/// The nearest deadline that applies to the job's suspension points now (max() if none).
+std::chrono::steady_clock::time_point current_deadline(job_actor& self);
 
 // -- messaging from anywhere -----------------------------------------------------------------
 /// Sends `msg` to the job behind `to` (from a job or from any other thread).
