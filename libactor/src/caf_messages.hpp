@@ -30,7 +30,8 @@ struct envelope {
 /// A runtime event for a job's actor.
 struct signal {
   enum kind_t : std::uint8_t {
-    wake,          ///< resume the wait with this token (yield, timer, a pending cancellation)
+    wake,          ///< resume the wait with this token (a yield)
+    interrupt,     ///< end the wait with this token with `cancelled` (it began while cancelled)
     timer,         ///< the deadline of the wait with this token has passed
     child_done,    ///< the awaited child ended
     cancel,        ///< the job was cancelled

@@ -13,6 +13,7 @@
 #include "assert.hpp"
 #include "log.hpp"
 #include "runtime.hpp"
+#include "timers.hpp"
 #include "tsan.hpp"
 
 namespace libactor::detail {
@@ -115,6 +116,8 @@ void job_actor::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) 
     case caf::intrusive::inbox_result::unblocked_reader:
       // The scheduler holds a reference while the actor waits to run.
       caf::intrusive_ptr_add_ref(ctrl());
+      if (rt_.timers().is_virtual())
+        rt_.timers().busy_inc();
       // The previous turn (seen through the inbox's atomics) and this send happen before the next
       // turn, which CAF's uninstrumented scheduler starts.
       tsan_release(ctrl());
@@ -138,11 +141,19 @@ void job_actor::launch(caf::execution_unit* eu, bool, bool) {
   tsan_release(ctrl());  // the construction happens before the first turn
   // Not registered in CAF's count of running actors: run() reaps every job itself before the
   // actor system goes, and one shared counter would cost two contended atomics per job.
+  if (rt_.timers().is_virtual())
+    rt_.timers().busy_inc();
   caf::intrusive_ptr_add_ref(ctrl());
   if (eu != nullptr)
     eu->exec_later(this);
   else
     home_system().scheduler().enqueue(this);
+}
+
+caf::resumable::resume_result job_actor::went_idle(resume_result result) {
+  if (rt_.timers().is_virtual())
+    rt_.timers().busy_dec();  // the last busy job going idle lets virtual time jump
+  return result;
 }
 
 bool job_actor::cleanup(caf::error&& reason, caf::execution_unit* host) {
@@ -198,13 +209,13 @@ caf::resumable::resume_result job_actor::resume(caf::execution_unit* eu, size_t 
     caf::mailbox_element_ptr x{next_message()};
     if (x == nullptr) {
       if (inbox_.try_block())
-        return resume_result::awaiting_message;
+        return went_idle(resume_result::awaiting_message);
       continue;  // a message arrived meanwhile
     }
     handle(*x);
     ++handled;
   }
-  return resume_result::done;
+  return went_idle(resume_result::done);
 }
 
 void job_actor::start() {
@@ -269,13 +280,15 @@ std::uint32_t job_actor::begin_wait(std::coroutine_handle<> h, wait_kind kind) {
   resume_point_ = h;
   kind_ = kind;
   reason_ = wake::none;
+  child_interrupted_ = false;
   return ++token_;
 }
 
 bool job_actor::defer_if_cancelled() {
   if (!cancel_pending())
     return false;
-  post_self(signal::wake, token_);
+  kind_ = wait_kind::yield;  // takes nothing (no message, no reply): it only suspends, then raises
+  post_self(signal::interrupt, token_);
   return true;
 }
 
@@ -289,16 +302,14 @@ void job_actor::post_self(signal::kind_t kind, std::uint32_t token) {
 
 void job_actor::schedule_timer(caf::actor_clock::time_point deadline, std::uint32_t token) {
   deadline = std::min(deadline, scope_deadline());
-  if (deadline == caf::actor_clock::time_point::max())
-    return;
-  clock().schedule_message(deadline, caf::strong_actor_ptr{ctrl()},
-                           caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                                     signal{signal::timer, token}));
+  if (deadline != caf::actor_clock::time_point::max())
+    rt_.timers().schedule(deadline, ctrl(), token);
 }
 
 void job_actor::wait_yield(std::coroutine_handle<> h) {
   auto token = begin_wait(h, wait_kind::yield);
-  post_self(signal::wake, token);
+  if (!defer_if_cancelled())
+    post_self(signal::wake, token);
 }
 
 void job_actor::wait_until(std::coroutine_handle<> h, caf::actor_clock::time_point deadline) {
@@ -309,10 +320,11 @@ void job_actor::wait_until(std::coroutine_handle<> h, caf::actor_clock::time_poi
 
 bool job_actor::wait_child(std::coroutine_handle<> h, record_base& child) {
   single_child_ = &child;
-  return wait_children(h, {&single_child_, 1});
+  return wait_children(h, {&single_child_, 1}, true);
 }
 
-bool job_actor::wait_children(std::coroutine_handle<> h, std::span<record_base* const> children) {
+bool job_actor::wait_children(std::coroutine_handle<> h, std::span<record_base* const> children,
+                              bool forward_cancel) {
   // Register first: if one child has already ended, nothing suspends, and the token is used up so
   // that the late wake-ups of children registered before cannot end the *next* wait.
   for (auto* child : children) {
@@ -323,6 +335,7 @@ bool job_actor::wait_children(std::coroutine_handle<> h, std::span<record_base* 
   }
   auto token = begin_wait(h, wait_kind::child);
   children_ = children;
+  forward_cancel_ = forward_cancel;
   if (cancel_pending())
     interrupt_wait();  // cancelling a job reaches the children it awaits
   else
@@ -378,7 +391,9 @@ void job_actor::wait_reply(std::coroutine_handle<> h, const actor_ref& target, s
 }
 
 wake job_actor::end_wait() {
-  if (cancel_pending())
+  // Only a wait that was interrupted (or began cancelled) raises. A wait that completed keeps its
+  // result — a message, a reply, a child's value — and the *next* suspension point raises.
+  if (reason_ == wake::cancelled)
     throw cancelled{};
   return reason_;
 }
@@ -399,12 +414,19 @@ void job_actor::resume_job(wake why) {
 }
 
 void job_actor::interrupt_wait() {
-  if (kind_ == wait_kind::child) {
-    for (auto* child : children_)
-      child->request_cancel();  // keep waiting: the awaiter raises once a child has ended
-  } else {
+  if (kind_ != wait_kind::child || !forward_cancel_) {
     resume_job(wake::cancelled);
+    return;
   }
+  for (auto* child : children_) {
+    if (child->done()) {
+      resume_job(wake::event);  // a child ended before the cancellation was noticed: keep its result
+      return;
+    }
+  }
+  child_interrupted_ = true;  // the awaiter raises once a child has ended
+  for (auto* child : children_)
+    child->request_cancel();
 }
 
 // -- cancel scopes -----------------------------------------------------------------------------
@@ -415,7 +437,7 @@ bool job_actor::cancel_pending() {
   for (auto* s = scopes_; s != nullptr; s = s->parent) {
     if (!s->cancel_called && s->deadline != caf::actor_clock::time_point::max()) {
       if (!have_now) {
-        now = caf::actor_clock::clock_type::now();
+        now = rt_.timers().now();
         have_now = true;
       }
       s->cancel_called = s->deadline <= now;
@@ -476,9 +498,16 @@ void job_actor::on_signal(const signal& s) {
         interrupt_wait();  // a shield scope keeps it waiting
       return;
     case signal::wake:
-    case signal::child_done:
       if (s.token == token_ && kind_ != wait_kind::none)
         resume_job(wake::event);
+      return;
+    case signal::child_done:
+      if (s.token == token_ && kind_ != wait_kind::none)
+        resume_job(child_interrupted_ ? wake::cancelled : wake::event);
+      return;
+    case signal::interrupt:
+      if (s.token == token_ && kind_ != wait_kind::none)
+        resume_job(wake::cancelled);
       return;
     case signal::timer:
       if (s.token != token_ || kind_ == wait_kind::none)

@@ -61,7 +61,9 @@ public:
   void wait_yield(std::coroutine_handle<> h);
   void wait_until(std::coroutine_handle<> h, caf::actor_clock::time_point deadline);
   bool wait_child(std::coroutine_handle<> h, record_base& child);
-  bool wait_children(std::coroutine_handle<> h, std::span<record_base* const> children);
+  /// With `forward_cancel`, a cancellation reaches the children and the wait goes on until one has
+  /// ended (awaiting a handle, gather); without, the wait just ends with `cancelled` (asyncio.wait).
+  bool wait_children(std::coroutine_handle<> h, std::span<record_base* const> children, bool forward_cancel);
   bool take_stashed(type_filter types, received& out);
   void wait_message(std::coroutine_handle<> h, type_filter types,
                     const caf::actor_clock::time_point* deadline, received& out);
@@ -91,6 +93,8 @@ private:
   caf::mailbox_element* next_message();
   void handle(caf::mailbox_element& x);
   void start();
+  /// Ends a turn after which the actor waits for messages or has terminated.
+  resume_result went_idle(resume_result result);
   /// Ends the actor: tears down a frame still alive (a kill), fails pending asks, closes the
   /// mailbox and tells CAF (links, monitors, registry).
   void terminate(caf::error reason);
@@ -135,6 +139,8 @@ private:
   std::uint64_t reply_id_ = 0;       // request id of the pending ask
   std::span<record_base* const> children_;  // of a child wait
   record_base* single_child_ = nullptr;    // storage behind children_ for one child
+  bool forward_cancel_ = true;
+  bool child_interrupted_ = false;         // the cancellation was forwarded to the children
   scope_frame* scopes_ = nullptr;          // innermost cancel scope
   // Messages no receive has taken yet, in arrival order. Created on first use: an empty std::deque
   // already allocates ~600 bytes, more than the rest of an idle job.

@@ -1,5 +1,6 @@
 #include <libactor/detail/record.hpp>
 
+#include <algorithm>
 #include <thread>
 
 #include "job_actor.hpp"
@@ -72,10 +73,18 @@ bool record_base::add_waiter(const actor_ref& waiter, std::uint32_t token) {
     unlock();
     return false;
   }
-  if (!first_waiter_)
+  // A job is in one wait at a time: its newer registration replaces an older one, so waiting on
+  // the same children again and again (as_completed, gather) stays linear.
+  auto same = [&](const waiter_entry& w) { return w.actor.get() == waiter.get(); };
+  if (first_waiter_ && same(*first_waiter_)) {
+    first_waiter_->token = token;
+  } else if (auto i = std::find_if(more_waiters_.begin(), more_waiters_.end(), same); i != more_waiters_.end()) {
+    i->token = token;
+  } else if (!first_waiter_) {
     first_waiter_.emplace(waiter_entry{waiter, token});
-  else
+  } else {
     more_waiters_.push_back({waiter, token});
+  }
   unlock();
   return true;
 }

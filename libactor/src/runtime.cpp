@@ -18,7 +18,8 @@ std::atomic<runtime*> the_runtime{nullptr};
 
 runtime* runtime::current() noexcept { return the_runtime.load(std::memory_order_acquire); }
 
-runtime::runtime(const runtime_config& config) : threads_(0) {
+runtime::runtime(const runtime_config& config)
+  : threads_(0), timers_(std::make_unique<timer_service>(config.virtual_time)) {
   runtime* expected = nullptr;
   if (!the_runtime.compare_exchange_strong(expected, this))
     throw usage_error("libactor: run() called while a runtime is already running");
@@ -35,8 +36,10 @@ runtime::runtime(const runtime_config& config) : threads_(0) {
 }
 
 runtime::~runtime() {
-  // ~actor_system waits for every actor; shutdown has reaped them all unless abandon() was called.
+  // The actor system first: deleting it joins the workers, which may still be finishing the turn
+  // in which a job ended (and touch the timers). Timers firing meanwhile find closed mailboxes.
   delete system_;
+  timers_.reset();
   the_runtime.store(nullptr, std::memory_order_release);
 }
 

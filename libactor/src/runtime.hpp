@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -14,6 +15,8 @@
 
 #include <libactor/detail/record.hpp>
 #include <libactor/run.hpp>
+
+#include "timers.hpp"
 
 namespace libactor::detail {
 
@@ -26,6 +29,7 @@ public:
   static runtime* current() noexcept;
 
   caf::actor_system& system() noexcept { return *system_; }
+  timer_service& timers() noexcept { return *timers_; }
   unsigned threads() const noexcept { return threads_; }
 
   // -- registry of live jobs (so that shutdown can cancel, kill and name them) ---------------
@@ -49,6 +53,7 @@ private:
   shard& shard_of(const record_base& rec) noexcept { return shards_[rec.id() % shard_count]; }
 
   unsigned threads_;
+  std::unique_ptr<timer_service> timers_;
   caf::actor_system_config cfg_;
   caf::actor_system* system_;
   std::array<shard, shard_count> shards_;

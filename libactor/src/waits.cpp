@@ -4,6 +4,7 @@
 #include <libactor/this_job.hpp>
 
 #include "job_actor.hpp"
+#include "runtime.hpp"
 
 namespace libactor::detail {
 
@@ -19,11 +20,12 @@ bool wait_child(job_actor& self, std::coroutine_handle<> h, record_base& child) 
   return self.wait_child(h, child);
 }
 
-bool wait_any_child(job_actor& self, std::coroutine_handle<> h, std::span<record_base* const> children) {
+bool wait_any_child(job_actor& self, std::coroutine_handle<> h, std::span<record_base* const> children,
+                    bool forward_cancel) {
   for (auto* child : children)
     if (child == &self.record())
       throw usage_error("libactor: a job cannot await its own handle (it would wait forever)");
-  return self.wait_children(h, children);
+  return self.wait_children(h, children, forward_cancel);
 }
 
 bool take_stashed(job_actor& self, type_filter types, received& out) { return self.take_stashed(types, out); }
@@ -53,6 +55,15 @@ bool scope_owns_cancellation(job_actor& self, scope_frame& scope) { return self.
 std::chrono::steady_clock::time_point current_deadline(job_actor& self) { return self.scope_deadline(); }
 
 } // namespace libactor::detail
+
+namespace libactor {
+
+clock::time_point clock::now() noexcept {
+  auto* rt = detail::runtime::current();
+  return rt != nullptr ? rt->timers().now() : std::chrono::steady_clock::now();
+}
+
+} // namespace libactor
 
 namespace libactor::this_job {
 

@@ -29,7 +29,7 @@ namespace libactor {
 template <class T>
 using move_on_result = std::conditional_t<std::is_void_v<T>, bool, std::optional<T>>;
 
-/// Runs `body` inline; if `deadline` passes first, cancels it and yields an empty result.
+namespace detail {
 template <class T>
 job<move_on_result<T>> move_on_at(clock::time_point deadline, job<T> body) {
   detail::scope_guard scope{"move_on_at", deadline, false};
@@ -47,40 +47,55 @@ job<move_on_result<T>> move_on_at(clock::time_point deadline, job<T> body) {
   co_return move_on_result<T>{};
 }
 
-/// move_on_at(now + `timeout`, `body`).
-template <class T, class Rep, class Period>
-job<move_on_result<T>> move_on_after(std::chrono::duration<Rep, Period> timeout, job<T> body) {
-  return move_on_at(clock::now() + std::chrono::ceil<clock::duration>(timeout), std::move(body));
-}
-
-/// Runs `body` inline; if `deadline` passes first, cancels it, waits for it to end, and throws
-/// timeout_error. A value that `body` produced before the deadline is returned, never lost.
 template <class T>
 job<T> fail_at(clock::time_point deadline, job<T> body) {
   detail::scope_guard scope{"fail_at", deadline, false};
   try {
-    if constexpr (std::is_void_v<T>)
+    if constexpr (std::is_void_v<T>) {
       co_await std::move(body);
-    else
+      co_return;
+    } else {
       co_return co_await std::move(body);
+    }
   } catch (const cancelled&) {
     if (!scope.owns_cancellation())
       throw;
   }
   throw timeout_error("libactor: deadline exceeded");
 }
+} // namespace detail
+
+/// Awaits `body` — a job (run inline), a handle, or any awaitable such as sleep or receive — and
+/// if `deadline` passes first, cancels it and yields an empty result (see move_on_result).
+template <class A>
+auto move_on_at(clock::time_point deadline, A&& body) {
+  return detail::move_on_at(deadline, detail::to_job(std::forward<A>(body)));
+}
+
+/// move_on_at(now + `timeout`, `body`).
+template <class A, class Rep, class Period>
+auto move_on_after(std::chrono::duration<Rep, Period> timeout, A&& body) {
+  return move_on_at(clock::now() + std::chrono::ceil<clock::duration>(timeout), std::forward<A>(body));
+}
+
+/// Awaits `body` (as for move_on_at); if `deadline` passes first, cancels it, waits for it to
+/// end, and throws timeout_error. A value that `body` produced before the deadline is returned.
+template <class A>
+auto fail_at(clock::time_point deadline, A&& body) {
+  return detail::fail_at(deadline, detail::to_job(std::forward<A>(body)));
+}
 
 /// fail_at(now + `timeout`, `body`).
-template <class T, class Rep, class Period>
-job<T> fail_after(std::chrono::duration<Rep, Period> timeout, job<T> body) {
-  return fail_at(clock::now() + std::chrono::ceil<clock::duration>(timeout), std::move(body));
+template <class A, class Rep, class Period>
+auto fail_after(std::chrono::duration<Rep, Period> timeout, A&& body) {
+  return fail_at(clock::now() + std::chrono::ceil<clock::duration>(timeout), std::forward<A>(body));
 }
 
 /// asyncio's wait_for: awaits `awaitable` (a job, or a handle of a spawned job) for at most
 /// `timeout`. On timeout the work is cancelled and has ended by the time timeout_error is thrown.
 template <class A, class Rep, class Period>
 auto wait_for(A&& awaitable, std::chrono::duration<Rep, Period> timeout) {
-  return fail_after(timeout, detail::to_job(std::forward<A>(awaitable)));
+  return fail_after(timeout, std::forward<A>(awaitable));
 }
 
 /// The nearest deadline that applies at this point of the current job (`time_point::max()` if

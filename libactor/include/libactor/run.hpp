@@ -32,6 +32,10 @@ struct runtime_config {
   /// After main ends, how long jobs get to finish after being cancelled, and again after being
   /// killed. Env LIBACTOR_SHUTDOWN_GRACE_MS, flag --libactor-shutdown-grace-ms.
   std::chrono::milliseconds shutdown_grace{2000};
+  /// Virtual time (Trio's MockClock with autojump), for tests: the clock stands still while any job
+  /// runs and jumps to the next deadline as soon as every job is idle, so hours of timeouts pass in
+  /// milliseconds and time-dependent behaviour is exact. Code only (no flag or environment).
+  bool virtual_time = false;
 };
 
 /// Applies LIBACTOR_* environment variables and then --libactor-* flags of argv on top of `base`.

@@ -25,8 +25,9 @@ public:
   using period = duration::period;
   using time_point = std::chrono::steady_clock::time_point;
   static constexpr bool is_steady = true;
-  /// The current time of the runtime's clock.
-  static time_point now() noexcept { return std::chrono::steady_clock::now(); }
+  /// The current time of the running runtime's clock (virtual under runtime_config::virtual_time);
+  /// the steady clock when no runtime runs.
+  static time_point now() noexcept;
 };
 
 namespace detail {

@@ -75,9 +75,13 @@ void wait_reply(job_actor& self, std::coroutine_handle<> h, const actor_ref& tar
                 std::unique_ptr<any_box> request, std::chrono::steady_clock::time_point deadline,
                 ask_outcome& out);
 /// Like wait_child for several children: resumes when the first of them ends. Returns false (no
-/// suspension) when one has already ended.
-bool wait_any_child(job_actor& self, std::coroutine_handle<> h, std::span<record_base* const> children);
-/// First step of every awaitable after resumption: raises `cancelled` if the job is cancelled.
+/// suspension) when one has already ended. With `forward_cancel`, cancelling the waiting job
+/// cancels the children and the wait lasts until one has ended; without, the wait just raises.
+bool wait_any_child(job_actor& self, std::coroutine_handle<> h, std::span<record_base* const> children,
+                    bool forward_cancel = true);
+/// First step of every awaitable after resumption: raises `cancelled` if the wait was interrupted by
+/// a cancellation, or began while one was pending. A wait that completed returns normally (its
+/// result is never lost); the job's next suspension point raises then.
 wake end_wait(job_actor& self);
 
 // -- cancel scopes ---------------------------------------------------------------------------

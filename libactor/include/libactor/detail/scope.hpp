@@ -32,9 +32,18 @@ private:
   scope_frame frame_;
 };
 
+/// The awaiter of `A`: its member operator co_await, or `A` itself.
+template <class A>
+decltype(auto) get_awaiter(A&& a) {
+  if constexpr (requires { std::forward<A>(a).operator co_await(); })
+    return std::forward<A>(a).operator co_await();
+  else
+    return std::forward<A>(a);
+}
+
 /// The result type of awaiting `A`.
 template <class A>
-using await_result_t = decltype(std::declval<A>().operator co_await().await_resume());
+using await_result_t = decltype(get_awaiter(std::declval<A>()).await_resume());
 
 /// Turns an awaitable (a job, a handle, ...) into a job, so that scopes can wrap any of them.
 template <class T, class A>

@@ -1,0 +1,67 @@
+#pragma once
+// timer_service: the clock and timers of one runtime.
+//
+// One thread keeps a min-heap of (deadline, actor, token) and, when a deadline is reached, puts a
+// `timer` signal into that actor's mailbox. Entries hold weak references: the timer of a wait that
+// ended early never keeps a finished job alive (it costs its 40 bytes until its deadline).
+//
+// Virtual time (Trio's MockClock with autojump): the clock stands still while any job is scheduled
+// or running, and jumps straight to the next deadline as soon as none is. The runtime reports
+// busy/idle transitions through busy_inc/busy_dec.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_control_block.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
+
+namespace libactor::detail {
+
+class timer_service {
+public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  explicit timer_service(bool virtual_time);
+  ~timer_service();
+  timer_service(const timer_service&) = delete;
+  timer_service& operator=(const timer_service&) = delete;
+
+  bool is_virtual() const noexcept { return virtual_; }
+  time_point now() const noexcept;
+  /// Sends signal{timer, token} to `target` at `deadline`.
+  void schedule(time_point deadline, caf::actor_control_block* target, std::uint32_t token);
+
+  // Virtual time only: the number of jobs scheduled or running.
+  void busy_inc() noexcept { busy_.fetch_add(1, std::memory_order_relaxed); }
+  void busy_dec() noexcept;
+
+private:
+  struct entry {
+    time_point deadline;
+    std::uint64_t seq;  // FIFO among equal deadlines
+    caf::weak_actor_ptr target;
+    std::uint32_t token;
+    bool operator>(const entry& other) const noexcept {
+      return deadline != other.deadline ? deadline > other.deadline : seq > other.seq;
+    }
+  };
+  void run();
+  void fire_due(std::unique_lock<std::mutex>& lock, time_point now);
+
+  const bool virtual_;
+  std::atomic<std::int64_t> virtual_now_;  // ns since the steady clock's epoch
+  std::atomic<std::int64_t> busy_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<entry> heap_;
+  std::uint64_t next_seq_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+} // namespace libactor::detail

@@ -1,0 +1,239 @@
+// task_group: run ends only after the body and every child; the first failure cancels the rest
+// and one exception_group names every failure; cancellations are not failures; cancel() ends the
+// group normally; a cancelled caller cancels and reaps every member; no frame leaks.
+#define BOOST_TEST_MODULE task_group
+#include <boost/test/unit_test.hpp>
+#include <libactor/libactor.hpp>
+#include <libactor/testing.hpp>
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+
+namespace la = libactor;
+using namespace std::chrono_literals;
+
+namespace {
+struct started {};
+
+struct set_on_destroy {
+  std::atomic<bool>* flag;
+  ~set_on_destroy() { flag->store(true); }
+};
+
+la::job<void> counts_after_yields(std::atomic<int>* count, int yields) {
+  for (int i = 0; i < yields; ++i)
+    co_await la::yield();
+  ++*count;
+}
+
+la::job<int> value_after_yield(int v) {
+  co_await la::yield();
+  co_return v;
+}
+
+la::job<void> fails(std::string what) {
+  co_await la::yield();
+  throw std::runtime_error(what);
+}
+
+// Sleeps until cancelled; tells `to` (if valid) that it started; `cleaned` is set by its destructors.
+la::job<void> sleeper(la::job_ref to, std::atomic<bool>* cleaned) {
+  set_on_destroy guard{cleaned};
+  if (to.valid())
+    to.send(started{});
+  co_await la::sleep(1h);
+}
+
+// Tells `to` it started, and fails while being cancelled (a second, genuine failure).
+la::job<void> fails_on_cancel(la::job_ref to) {
+  to.send(started{});
+  bool was_cancelled = false;
+  try {
+    co_await la::sleep(1h);
+  } catch (const la::cancelled&) {
+    was_cancelled = true;
+  }
+  if (was_cancelled)
+    throw std::runtime_error("cleanup failed");
+}
+
+la::job<void> spawns_and_returns(la::task_group& g, std::atomic<int>* count) {
+  for (int i = 0; i < 5; ++i)
+    g.spawn(counts_after_yields(count, 3 + i));
+  co_return;  // the body ends first; run still waits for the children
+}
+
+la::job<void> child_fails_while_body_sleeps(la::task_group& g, std::atomic<bool>* body_cleaned,
+                                            std::atomic<bool>* sibling_cleaned) {
+  set_on_destroy guard{body_cleaned};
+  g.spawn(sleeper({}, sibling_cleaned), {.name = "sibling"});
+  g.spawn(fails("boom"), {.name = "bad"});
+  co_await la::sleep(1h);
+}
+
+la::job<void> two_failures(la::task_group& g) {
+  g.spawn(fails_on_cancel(la::this_job::ref()), {.name = "second"});
+  co_await la::receive<started>();  // it is running before the first failure
+  g.spawn(fails("first"), {.name = "first"});
+  co_await la::sleep(1h);
+}
+
+la::job<void> cancels_itself(la::task_group& g, std::atomic<bool>* a, std::atomic<bool>* b) {
+  g.spawn(sleeper(la::this_job::ref(), a));
+  g.spawn(sleeper(la::this_job::ref(), b));
+  co_await la::receive<started>();
+  co_await la::receive<started>();
+  g.cancel();
+  co_await la::sleep(1h);  // raises: the body is a member too
+}
+
+la::job<void> run_group_of_sleepers(la::job_ref test, std::atomic<bool>* body_cleaned,
+                                    std::atomic<bool>* a, std::atomic<bool>* b) {
+  co_await la::task_group::run([test, body_cleaned, a, b](la::task_group& g) {
+    return [](la::task_group& g, la::job_ref test, std::atomic<bool>* body_cleaned, std::atomic<bool>* a,
+              std::atomic<bool>* b) -> la::job<void> {
+      set_on_destroy guard{body_cleaned};
+      g.spawn(sleeper(test, a));
+      g.spawn(sleeper(test, b));
+      co_await la::sleep(1h);
+    }(g, test, body_cleaned, a, b);
+  });
+}
+
+la::job<void> body_fails(la::task_group& g, std::atomic<bool>* child_cleaned) {
+  g.spawn(sleeper({}, child_cleaned));
+  co_await la::yield();
+  throw std::logic_error("body broke");
+}
+
+la::job<void> awaits_children(la::task_group& g, int* sum) {
+  auto a = g.spawn(value_after_yield(20));
+  auto b = g.spawn(value_after_yield(22));
+  int x = co_await a;
+  int y = co_await b;
+  *sum = x + y;
+}
+
+la::job<void> cancels_one_child(la::task_group& g, std::atomic<bool>* cleaned) {
+  auto h = g.spawn(sleeper(la::this_job::ref(), cleaned));
+  co_await la::receive<started>();
+  h.cancel();  // a cancelled child is not a failure
+}
+} // namespace
+
+LIBACTOR_TEST_CASE(run_waits_for_body_and_all_children) {
+  auto before = la::live_job_frames();
+  std::atomic<int> count{0};
+  co_await la::task_group::run([&count](la::task_group& g) { return spawns_and_returns(g, &count); });
+  BOOST_CHECK_EQUAL(count.load(), 5);
+  BOOST_CHECK_EQUAL(la::live_job_frames(), before);
+}
+
+LIBACTOR_TEST_CASE(child_failure_cancels_everything_and_throws_a_group) {
+  auto before = la::live_job_frames();
+  std::atomic<bool> body_cleaned{false};
+  std::atomic<bool> sibling_cleaned{false};
+  bool caught = false;
+  std::size_t size = 0;
+  std::string name;
+  std::string what;
+  bool original_type = false;
+  try {
+    co_await la::task_group::run([&](la::task_group& g) {
+      return child_fails_while_body_sleeps(g, &body_cleaned, &sibling_cleaned);
+    });
+  } catch (const la::exception_group& e) {
+    caught = true;
+    size = e.size();
+    name = e.names().at(0);
+    what = e.what();
+    try {
+      std::rethrow_exception(e.exceptions().at(0));
+    } catch (const std::runtime_error& inner) {
+      original_type = std::string(inner.what()) == "boom";
+    }
+  }
+  BOOST_CHECK(caught);
+  BOOST_CHECK_EQUAL(size, 1u);  // the cancelled body and sibling are not failures
+  BOOST_CHECK_EQUAL(name, "bad");
+  BOOST_CHECK(what.find("bad: boom") != std::string::npos);
+  BOOST_CHECK(original_type);
+  BOOST_CHECK(body_cleaned.load());
+  BOOST_CHECK(sibling_cleaned.load());
+  BOOST_CHECK_EQUAL(la::live_job_frames(), before);
+}
+
+LIBACTOR_TEST_CASE(every_failure_is_reported) {
+  bool caught = false;
+  std::string what;
+  std::size_t size = 0;
+  try {
+    co_await la::task_group::run([](la::task_group& g) { return two_failures(g); });
+  } catch (const la::exception_group& e) {
+    caught = true;
+    size = e.size();
+    what = e.what();
+  }
+  BOOST_CHECK(caught);
+  BOOST_CHECK_EQUAL(size, 2u);
+  BOOST_CHECK(what.find("first: first") != std::string::npos);
+  BOOST_CHECK(what.find("second: cleanup failed") != std::string::npos);
+}
+
+LIBACTOR_TEST_CASE(body_failure_is_a_failure_too) {
+  std::atomic<bool> child_cleaned{false};
+  std::string what;
+  try {
+    co_await la::task_group::run([&](la::task_group& g) { return body_fails(g, &child_cleaned); });
+  } catch (const la::exception_group& e) {
+    what = e.what();
+  }
+  BOOST_CHECK(what.find("task_group-body: body broke") != std::string::npos);
+  BOOST_CHECK(child_cleaned.load());
+}
+
+LIBACTOR_TEST_CASE(cancel_ends_the_group_normally) {
+  auto before = la::live_job_frames();
+  std::atomic<bool> a{false};
+  std::atomic<bool> b{false};
+  co_await la::task_group::run([&](la::task_group& g) { return cancels_itself(g, &a, &b); });
+  BOOST_CHECK(a.load());
+  BOOST_CHECK(b.load());
+  BOOST_CHECK(!la::this_job::cancelled());
+  BOOST_CHECK_EQUAL(la::live_job_frames(), before);
+}
+
+LIBACTOR_TEST_CASE(cancelled_caller_cancels_and_reaps_all_members) {
+  auto before = la::live_job_frames();
+  std::atomic<bool> body_cleaned{false};
+  std::atomic<bool> a{false};
+  std::atomic<bool> b{false};
+  auto runner = la::spawn(run_group_of_sleepers(la::this_job::ref(), &body_cleaned, &a, &b));
+  co_await la::receive<started>();
+  co_await la::receive<started>();
+  runner.cancel();
+  bool raised = false;
+  try {
+    co_await runner;
+  } catch (const la::cancelled&) {
+    raised = true;
+  }
+  BOOST_CHECK(raised);
+  BOOST_CHECK(body_cleaned.load());
+  BOOST_CHECK(a.load());
+  BOOST_CHECK(b.load());
+  BOOST_CHECK_EQUAL(la::live_job_frames(), before);
+}
+
+LIBACTOR_TEST_CASE(children_are_awaitable_handles) {
+  int sum = 0;
+  co_await la::task_group::run([&sum](la::task_group& g) { return awaits_children(g, &sum); });
+  BOOST_CHECK_EQUAL(sum, 42);
+}
+
+LIBACTOR_TEST_CASE(a_cancelled_child_is_not_a_failure) {
+  std::atomic<bool> cleaned{false};
+  co_await la::task_group::run([&cleaned](la::task_group& g) { return cancels_one_child(g, &cleaned); });
+  BOOST_CHECK(cleaned.load());
+}
