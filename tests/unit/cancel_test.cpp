@@ -10,21 +10,18 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+#include "../support/probes.hpp"
 
 namespace la = libactor;
 using namespace std::chrono_literals;
+using la::testing::set_on_destroy;
+using la::testing::is_cancelled;
 
 namespace {
 struct started {};
 struct never {};
 struct req {};
 struct ping {};
-
-// Sets a flag when destroyed (RAII cleanup).
-struct set_on_destroy {
-  std::atomic<bool>* flag;
-  ~set_on_destroy() { flag->store(true); }
-};
 
 // What a cancelled job observed; owned by the test body, which outlives the job (it awaits it).
 struct probe {
@@ -232,15 +229,6 @@ la::job<int> cancelled_then_awaits(la::job_ref body, family* f) {
 
 la::job<int> twenty() { co_return 20; }
 
-template <class T>
-la::job<bool> is_cancelled(la::handle<T> h) {
-  try {
-    co_await h;
-  } catch (const la::cancelled&) {
-    co_return true;
-  }
-  co_return false;
-}
 } // namespace
 
 LIBACTOR_TEST_CASE_WITH(cancel_before_start_runs_nothing, (la::runtime_config{.threads = 1})) {

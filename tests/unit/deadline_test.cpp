@@ -14,17 +14,22 @@
 #include <atomic>
 #include <optional>
 #include <vector>
+#include "../support/probes.hpp"
 
 namespace la = libactor;
 using namespace std::chrono_literals;
+using la::testing::set_on_destroy;
+using la::testing::is_cancelled;
 
 namespace {
-// The runtime every case runs in (switching to virtual time is one line here).
-la::runtime_config config() { return la::runtime_config{}; }
+// The runtime every case runs in: virtual time, so deadlines are exact and cost no real time.
+la::runtime_config config() { return la::runtime_config{.virtual_time = true}; }
 
-// One worker, one FIFO run queue: who runs next is determined by who became ready first.
+// One worker, one FIFO run queue: who runs next is determined by who became ready first. Real time:
+// these cases keep the worker busy past a deadline, which a virtual clock (standing still while a job
+// runs) cannot express.
 la::runtime_config one_worker() {
-  auto c = config();
+  la::runtime_config c;
   c.threads = 1;
   c.policy = la::scheduler_policy::work_sharing;
   return c;
@@ -35,12 +40,6 @@ struct never {};
 struct req {};
 struct item {
   int v;
-};
-
-// Sets a flag when destroyed (RAII cleanup).
-struct set_on_destroy {
-  std::atomic<bool>* flag;
-  ~set_on_destroy() { flag->store(true); }
 };
 
 la::job<int> yields_then(int v) {
@@ -96,16 +95,6 @@ template <class T>
 la::job<T> await_handle(la::handle<T> h) {
   T v = co_await h;
   co_return v;
-}
-
-template <class T>
-la::job<bool> is_cancelled(la::handle<T> h) {
-  try {
-    co_await h;
-  } catch (const la::cancelled&) {
-    co_return true;
-  }
-  co_return false;
 }
 
 la::job<la::clock::time_point> deadline_here() { co_return la::current_deadline(); }

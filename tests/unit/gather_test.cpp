@@ -13,17 +13,14 @@
 #include <tuple>
 #include <variant>
 #include <vector>
+#include "../support/probes.hpp"
 
 namespace la = libactor;
 using namespace std::chrono_literals;
+using la::testing::set_on_destroy;
 
 namespace {
 struct started {};
-
-struct set_on_destroy {
-  std::atomic<bool>* flag;
-  ~set_on_destroy() { flag->store(true); }
-};
 
 // Returns `value` only once `*flag` is set: finishes after whoever sets it.
 la::job<int> int_after(std::atomic<bool>* flag, int value) {

@@ -10,21 +10,19 @@
 #include <atomic>
 #include <optional>
 #include <stdexcept>
+#include "../support/probes.hpp"
 
 namespace la = libactor;
 using namespace std::chrono_literals;
+using la::testing::set_on_destroy;
+using la::testing::is_cancelled;
 
 namespace {
-// The runtime every case runs in (switching to virtual time is one line here).
-la::runtime_config config() { return la::runtime_config{}; }
+// The runtime every case runs in: virtual time, so deadlines are exact and cost no real time.
+la::runtime_config config() { return la::runtime_config{.virtual_time = true}; }
 
 struct started {};
 struct go {};
-
-struct set_on_destroy {
-  std::atomic<bool>* flag;
-  ~set_on_destroy() { flag->store(true); }
-};
 
 // What a job observed; owned by the test body, which awaits the job.
 struct probe {
@@ -146,15 +144,6 @@ la::job<void> shields_a_throwing_body(la::job_ref body) {
   co_await la::shield(throws_after_suspending(body));
 }
 
-template <class T>
-la::job<bool> is_cancelled(la::handle<T> h) {
-  try {
-    co_await h;
-  } catch (const la::cancelled&) {
-    co_return true;
-  }
-  co_return false;
-}
 } // namespace
 
 LIBACTOR_TEST_CASE_WITH(shielded_work_completes_although_the_job_is_cancelled, config()) {

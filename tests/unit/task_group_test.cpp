@@ -9,17 +9,14 @@
 #include <atomic>
 #include <stdexcept>
 #include <string>
+#include "../support/probes.hpp"
 
 namespace la = libactor;
 using namespace std::chrono_literals;
+using la::testing::set_on_destroy;
 
 namespace {
 struct started {};
-
-struct set_on_destroy {
-  std::atomic<bool>* flag;
-  ~set_on_destroy() { flag->store(true); }
-};
 
 la::job<void> counts_after_yields(std::atomic<int>* count, int yields) {
   for (int i = 0; i < yields; ++i)
@@ -90,7 +87,8 @@ la::job<void> cancels_itself(la::task_group& g, std::atomic<bool>* a, std::atomi
 
 la::job<void> run_group_of_sleepers(la::job_ref test, std::atomic<bool>* body_cleaned,
                                     std::atomic<bool>* a, std::atomic<bool>* b) {
-  co_await la::task_group::run([test, body_cleaned, a, b](la::task_group& g) {
+  // A named lambda: g++ 12 destroys a capturing lambda *temporary* in a co_await expression twice.
+  auto body = [test, body_cleaned, a, b](la::task_group& g) {
     return [](la::task_group& g, la::job_ref test, std::atomic<bool>* body_cleaned, std::atomic<bool>* a,
               std::atomic<bool>* b) -> la::job<void> {
       set_on_destroy guard{body_cleaned};
@@ -98,7 +96,8 @@ la::job<void> run_group_of_sleepers(la::job_ref test, std::atomic<bool>* body_cl
       g.spawn(sleeper(test, b));
       co_await la::sleep(1h);
     }(g, test, body_cleaned, a, b);
-  });
+  };
+  co_await la::task_group::run(body);
 }
 
 la::job<void> body_fails(la::task_group& g, std::atomic<bool>* child_cleaned) {
