@@ -36,6 +36,7 @@ struct signal {
     child_done,    ///< the awaited child ended
     cancel,        ///< the job was cancelled
     no_reply,      ///< (as a response) the receiver dropped an ask without replying
+    callback,      ///< run the job-owned timer callback with this id (call_later, call_every)
   };
   kind_t kind;
   std::uint32_t token;

@@ -263,6 +263,7 @@ void job_actor::terminate(caf::error reason) {
     rec_.set_cancelled();
     rec_.publish();
   }
+  callbacks_.reset();  // a job's timers end with it
   stash_.reset();  // unanswered asks among them fail at once ("dropped without reply")
   inbox_.close();  // from now on, requests bounce in enqueue()
   urgent_.clear(reason);
@@ -303,7 +304,7 @@ void job_actor::post_self(signal::kind_t kind, std::uint32_t token) {
 void job_actor::schedule_timer(caf::actor_clock::time_point deadline, std::uint32_t token) {
   deadline = std::min(deadline, scope_deadline());
   if (deadline != caf::actor_clock::time_point::max())
-    rt_.timers().schedule(deadline, ctrl(), token);
+    rt_.timers().schedule(deadline, ctrl(), signal::timer, token);
 }
 
 void job_actor::wait_yield(std::coroutine_handle<> h) {
@@ -429,6 +430,26 @@ void job_actor::interrupt_wait() {
     child->request_cancel();
 }
 
+// -- job-owned timers --------------------------------------------------------------------------
+
+std::uint32_t job_actor::add_callback(caf::actor_clock::time_point first, caf::actor_clock::duration_type period,
+                                      std::function<void()> fn) {
+  if (callbacks_ == nullptr)
+    callbacks_ = std::make_unique<callback_timers>();
+  auto id = callbacks_->add(first, period, std::move(fn));
+  rt_.timers().schedule(first, ctrl(), signal::callback, id);
+  return id;
+}
+
+void job_actor::cancel_callback(std::uint32_t id) noexcept {
+  if (callbacks_ != nullptr)
+    callbacks_->cancel(id);
+}
+
+bool job_actor::callback_active(std::uint32_t id) const noexcept {
+  return callbacks_ != nullptr && callbacks_->active(id);
+}
+
 // -- cancel scopes -----------------------------------------------------------------------------
 
 bool job_actor::cancel_pending() {
@@ -516,6 +537,12 @@ void job_actor::on_signal(const signal& s) {
         interrupt_wait();  // a scope's deadline passed
       else
         resume_job(kind_ == wait_kind::timer ? wake::event : wake::timeout);
+      return;
+    case signal::callback:
+      if (callbacks_ != nullptr) {
+        if (auto next = callbacks_->fire(s.token, rt_.timers().now(), rec_.name()))
+          rt_.timers().schedule(*next, ctrl(), signal::callback, s.token);
+      }
       return;
     case signal::no_reply:
       return;  // only meaningful as a response (on_response)

@@ -14,6 +14,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 
@@ -25,6 +26,7 @@
 #include <libactor/detail/record.hpp>
 #include <libactor/detail/runtime_api.hpp>
 
+#include "callback_timers.hpp"
 #include "caf_messages.hpp"
 
 namespace libactor::detail {
@@ -70,6 +72,12 @@ public:
   void wait_reply(std::coroutine_handle<> h, const actor_ref& target, std::unique_ptr<any_box> request,
                   caf::actor_clock::time_point deadline, ask_outcome& out);
   wake end_wait();
+
+  // -- job-owned timers (call_later.hpp) -----------------------------------------------------
+  std::uint32_t add_callback(caf::actor_clock::time_point first, caf::actor_clock::duration_type period,
+                             std::function<void()> fn);
+  void cancel_callback(std::uint32_t id) noexcept;
+  bool callback_active(std::uint32_t id) const noexcept;
 
 private:
   enum class wait_kind : std::uint8_t { none, yield, timer, child, message, reply };
@@ -145,6 +153,7 @@ private:
   // Messages no receive has taken yet, in arrival order. Created on first use: an empty std::deque
   // already allocates ~600 bytes, more than the rest of an idle job.
   std::unique_ptr<std::deque<received>> stash_;
+  std::unique_ptr<callback_timers> callbacks_;  // created by the first call_later
 };
 
 /// Sets the current job for a turn and checks the invariant: one turn of a job at a time.

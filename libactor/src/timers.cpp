@@ -6,23 +6,61 @@
 #include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/mailbox_element.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+#include <caf/spawn_options.hpp>
+#include <memory>
 
 #include "caf_messages.hpp"
 
 namespace libactor::detail {
 
-timer_service::timer_service(bool virtual_time)
-  : virtual_(virtual_time),
-    virtual_now_(std::chrono::steady_clock::now().time_since_epoch().count()),
-    thread_([this] { run(); }) {}
+namespace {
+using batch_ptr = std::shared_ptr<timer_service::batch>;
+} // namespace
+} // namespace libactor::detail
 
-timer_service::~timer_service() {
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(libactor::detail::batch_ptr)
+
+namespace libactor::detail {
+
+timer_service::timer_service(bool virtual_time)
+  : virtual_(virtual_time), virtual_now_(std::chrono::steady_clock::now().time_since_epoch().count()) {}
+
+timer_service::~timer_service() { stop(); }
+
+void timer_service::start(caf::actor_system& system) {
+  dispatcher_ = system.spawn<caf::hidden>([](caf::event_based_actor* self) -> caf::behavior {
+    return {[self](batch_ptr& b) { b->service->deliver(*b, self->context()); }};
+  });
+  thread_ = std::thread([this] { run(); });
+}
+
+void timer_service::stop() {
+  if (!thread_.joinable())
+    return;
   {
     std::lock_guard guard{mu_};
     stop_ = true;
   }
   cv_.notify_all();
   thread_.join();
+  caf::anon_send_exit(dispatcher_, caf::exit_reason::kill);
+  dispatcher_ = nullptr;
+}
+
+void timer_service::deliver(batch& b, caf::execution_unit* context) {
+  for (auto& e : b.due) {
+    if (auto target = caf::actor_cast<caf::strong_actor_ptr>(e.target))
+      target->get()->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                                       signal{static_cast<signal::kind_t>(e.kind), e.token}),
+                             context);
+  }
+  if (virtual_)
+    busy_dec();  // the batch was busy until every job it wakes was (see fire_due)
 }
 
 timer_service::time_point timer_service::now() const noexcept {
@@ -31,11 +69,12 @@ timer_service::time_point timer_service::now() const noexcept {
   return time_point{std::chrono::steady_clock::duration{virtual_now_.load(std::memory_order_acquire)}};
 }
 
-void timer_service::schedule(time_point deadline, caf::actor_control_block* target, std::uint32_t token) {
+void timer_service::schedule(time_point deadline, caf::actor_control_block* target, std::uint8_t kind,
+                             std::uint32_t token) {
   bool earliest;
   {
     std::lock_guard guard{mu_};
-    heap_.push_back(entry{deadline, next_seq_++, caf::weak_actor_ptr{target}, token});
+    heap_.push_back(entry{deadline, next_seq_++, caf::weak_actor_ptr{target}, token, kind});
     std::push_heap(heap_.begin(), heap_.end(), std::greater<>{});
     earliest = heap_.front().seq == next_seq_ - 1;
   }
@@ -52,19 +91,17 @@ void timer_service::busy_dec() noexcept {
 }
 
 void timer_service::fire_due(std::unique_lock<std::mutex>& lock, time_point now) {
-  std::vector<entry> due;
+  auto b = std::make_shared<batch>();
+  b->service = this;
   while (!heap_.empty() && heap_.front().deadline <= now) {
     std::pop_heap(heap_.begin(), heap_.end(), std::greater<>{});
-    due.push_back(std::move(heap_.back()));
+    b->due.push_back(std::move(heap_.back()));
     heap_.pop_back();
   }
+  if (virtual_)
+    busy_inc();  // virtual time must not jump again before the dispatcher has woken these jobs
   lock.unlock();
-  for (auto& e : due) {
-    if (auto target = caf::actor_cast<caf::strong_actor_ptr>(e.target))
-      target->get()->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                                       signal{signal::timer, e.token}),
-                             nullptr);
-  }
+  caf::anon_send(dispatcher_, std::move(b));
   lock.lock();
 }
 

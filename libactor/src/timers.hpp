@@ -8,6 +8,10 @@
 // Virtual time (Trio's MockClock with autojump): the clock stands still while any job is scheduled
 // or running, and jumps straight to the next deadline as soon as none is. The runtime reports
 // busy/idle transitions through busy_inc/busy_dec.
+//
+// The thread does not wake jobs itself: handing a million jobs one by one to CAF's scheduler from a
+// foreign thread thrashes its spin-locked worker queues. It passes each batch of due timers to a
+// dispatcher actor, which wakes the jobs from inside a worker's turn, onto that worker's queue.
 
 #include <atomic>
 #include <chrono>
@@ -17,7 +21,9 @@
 #include <thread>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/actor_control_block.hpp>
+#include <caf/fwd.hpp>
 #include <caf/weak_intrusive_ptr.hpp>
 
 namespace libactor::detail {
@@ -28,13 +34,17 @@ public:
 
   explicit timer_service(bool virtual_time);
   ~timer_service();
+  /// Starts the thread and the dispatcher in `system`.
+  void start(caf::actor_system& system);
+  /// Stops the thread and the dispatcher (pending timers are dropped). The clock stays readable.
+  void stop();
   timer_service(const timer_service&) = delete;
   timer_service& operator=(const timer_service&) = delete;
 
   bool is_virtual() const noexcept { return virtual_; }
   time_point now() const noexcept;
-  /// Sends signal{timer, token} to `target` at `deadline`.
-  void schedule(time_point deadline, caf::actor_control_block* target, std::uint32_t token);
+  /// Sends signal{kind, token} to `target` at `deadline` (kind: a wait's timer or a callback).
+  void schedule(time_point deadline, caf::actor_control_block* target, std::uint8_t kind, std::uint32_t token);
 
   // Virtual time only: the number of jobs scheduled or running.
   void busy_inc() noexcept { busy_.fetch_add(1, std::memory_order_relaxed); }
@@ -46,10 +56,20 @@ private:
     std::uint64_t seq;  // FIFO among equal deadlines
     caf::weak_actor_ptr target;
     std::uint32_t token;
+    std::uint8_t kind;
     bool operator>(const entry& other) const noexcept {
       return deadline != other.deadline ? deadline > other.deadline : seq > other.seq;
     }
   };
+public:
+  /// A batch of due timers on its way to the dispatcher.
+  struct batch {
+    std::vector<entry> due;
+    timer_service* service;
+  };
+  void deliver(batch& b, caf::execution_unit* context);
+
+private:
   void run();
   void fire_due(std::unique_lock<std::mutex>& lock, time_point now);
 
@@ -62,6 +82,7 @@ private:
   std::uint64_t next_seq_ = 0;
   bool stop_ = false;
   std::thread thread_;
+  caf::actor dispatcher_;
 };
 
 } // namespace libactor::detail

@@ -49,6 +49,13 @@ wake end_wait(job_actor& self) { return self.end_wait(); }
 
 record_base& record_of(job_actor& self) noexcept { return self.record(); }
 
+std::uint32_t add_callback(job_actor& self, std::chrono::steady_clock::time_point first,
+                           std::chrono::steady_clock::duration period, std::function<void()> fn) {
+  return self.add_callback(first, period, std::move(fn));
+}
+void cancel_callback(job_actor& self, std::uint32_t id) noexcept { self.cancel_callback(id); }
+bool callback_active(job_actor& self, std::uint32_t id) noexcept { return self.callback_active(id); }
+
 void push_scope(job_actor& self, scope_frame& scope) { self.push_scope(scope); }
 void pop_scope(job_actor& self, scope_frame& scope) noexcept { self.pop_scope(scope); }
 bool scope_owns_cancellation(job_actor& self, scope_frame& scope) { return self.scope_owns_cancellation(scope); }

@@ -2,6 +2,8 @@
 /// @file libactor.hpp
 /// Everything for ordinary work with libactor: jobs, spawn, handles, messaging, time, run.
 
+#include <libactor/async_scope.hpp>
+#include <libactor/call_later.hpp>
 #include <libactor/deadline.hpp>
 #include <libactor/errors.hpp>
 #include <libactor/gather.hpp>

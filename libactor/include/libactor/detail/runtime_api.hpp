@@ -7,6 +7,7 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <typeinfo>
@@ -83,6 +84,12 @@ bool wait_any_child(job_actor& self, std::coroutine_handle<> h, std::span<record
 /// a cancellation, or began while one was pending. A wait that completed returns normally (its
 /// result is never lost); the job's next suspension point raises then.
 wake end_wait(job_actor& self);
+
+// -- job-owned timers ------------------------------------------------------------------------
+std::uint32_t add_callback(job_actor& self, std::chrono::steady_clock::time_point first,
+                           std::chrono::steady_clock::duration period, std::function<void()> fn);
+void cancel_callback(job_actor& self, std::uint32_t id) noexcept;
+bool callback_active(job_actor& self, std::uint32_t id) noexcept;
 
 // -- cancel scopes ---------------------------------------------------------------------------
 /// One cancel scope of a job (Trio's CancelScope). It lives in the frame of the coroutine that
