@@ -1,6 +1,10 @@
 // Cancellation: before start (the job runs nothing), while sleeping / receiving / asking / awaiting
 // a child; level-triggered (every later suspension point raises again); cleanup code runs; a
 // cancelled parent cancels the child it awaits and raises only after the child has ended.
+//
+// Cases whose jobs wait in sleep / receive with a timeout / ask run in virtual time (config()): there
+// "cancelled while sleeping 1 h" is checked exactly — the clock has not moved, so the cancellation,
+// not a timer, ended every wait.
 #define BOOST_TEST_MODULE cancel
 #include <boost/test/unit_test.hpp>
 #include <libactor/libactor.hpp>
@@ -18,6 +22,9 @@ using la::testing::set_on_destroy;
 using la::testing::is_cancelled;
 
 namespace {
+// The runtime of every case with a timed wait: virtual time.
+la::runtime_config config() { return la::runtime_config{.virtual_time = true}; }
+
 struct started {};
 struct never {};
 struct req {};
@@ -247,7 +254,8 @@ LIBACTOR_TEST_CASE_WITH(cancel_before_start_runs_nothing, (la::runtime_config{.t
 constexpr wait_in all_waits[] = {wait_in::sleep, wait_in::receive, wait_in::receive_with_timeout,
                                 wait_in::ask, wait_in::yield_loop};
 
-LIBACTOR_TEST_CASE(cancel_while_waiting) {
+LIBACTOR_TEST_CASE_WITH(cancel_while_waiting, config()) {
+  auto start = la::clock::now();
   auto server = la::spawn(silent_server(), {.name = "silent"});
   for (std::size_t i = 0; i < std::size(all_waits); ++i) {
     auto how = all_waits[i];
@@ -266,9 +274,11 @@ LIBACTOR_TEST_CASE(cancel_while_waiting) {
   server.cancel();
   bool server_cancelled = co_await is_cancelled(server);
   BOOST_CHECK(server_cancelled);
+  BOOST_CHECK(la::clock::now() == start);  // no wait ended by its timer
 }
 
-LIBACTOR_TEST_CASE(cancellation_is_level_triggered) {
+LIBACTOR_TEST_CASE_WITH(cancellation_is_level_triggered, config()) {
+  auto start = la::clock::now();
   auto server = la::spawn(silent_server());
   auto h = la::spawn(level_triggered(la::this_job::ref(), server));
   co_await la::receive<started>();
@@ -276,11 +286,13 @@ LIBACTOR_TEST_CASE(cancellation_is_level_triggered) {
   h.cancel();  // idempotent
   int raised = co_await h;  // it swallowed every cancellation and returned normally
   BOOST_CHECK_EQUAL(raised, 8);
+  BOOST_CHECK(la::clock::now() == start);  // every timed wait raised at once
   server.cancel();
   co_await is_cancelled(server);
 }
 
-LIBACTOR_TEST_CASE(cancelled_is_not_a_std_exception) {
+LIBACTOR_TEST_CASE_WITH(cancelled_is_not_a_std_exception, config()) {
+  auto start = la::clock::now();
   probe p;
   auto h = la::spawn(catches_std_exception(la::this_job::ref(), &p));
   co_await la::receive<started>();
@@ -289,9 +301,11 @@ LIBACTOR_TEST_CASE(cancelled_is_not_a_std_exception) {
   BOOST_CHECK(raised);
   BOOST_CHECK(!p.passed_wait);
   BOOST_CHECK(!p.ran);
+  BOOST_CHECK(la::clock::now() == start);
 }
 
-LIBACTOR_TEST_CASE(cleanup_runs_through_inline_awaits) {
+LIBACTOR_TEST_CASE_WITH(cleanup_runs_through_inline_awaits, config()) {
+  auto start = la::clock::now();
   probe p;
   auto h = la::spawn(outer_with_catch(la::this_job::ref(), &p));
   co_await la::receive<started>();
@@ -302,9 +316,11 @@ LIBACTOR_TEST_CASE(cleanup_runs_through_inline_awaits) {
   BOOST_CHECK(p.raii_cleaned);
   BOOST_CHECK(p.catch_ran);
   BOOST_CHECK(p.flag_seen);  // the inner guard ran before the outer catch block
+  BOOST_CHECK(la::clock::now() == start);
 }
 
-LIBACTOR_TEST_CASE(cancelling_a_parent_cancels_the_child_it_awaits) {
+LIBACTOR_TEST_CASE_WITH(cancelling_a_parent_cancels_the_child_it_awaits, config()) {
+  auto start = la::clock::now();
   for (int round = 0; round < 2; ++round) {
     bool swallowing = round == 1;
     family f;
@@ -320,9 +336,11 @@ LIBACTOR_TEST_CASE(cancelling_a_parent_cancels_the_child_it_awaits) {
     BOOST_CHECK_MESSAGE(f.child_done_at_parent_raise, "swallowing " << swallowing);
     BOOST_CHECK_MESSAGE(f.child_cleaned_at_parent_raise, "swallowing " << swallowing);
   }
+  BOOST_CHECK(la::clock::now() == start);
 }
 
-LIBACTOR_TEST_CASE(a_cancelled_job_that_awaits_a_child_cancels_it) {
+LIBACTOR_TEST_CASE_WITH(a_cancelled_job_that_awaits_a_child_cancels_it, config()) {
+  auto start = la::clock::now();
   family f;
   auto parent = la::spawn(cancelled_then_awaits(la::this_job::ref(), &f));
   co_await la::receive<started>();
@@ -332,6 +350,7 @@ LIBACTOR_TEST_CASE(a_cancelled_job_that_awaits_a_child_cancels_it) {
   BOOST_CHECK(f.parent_raised);
   BOOST_CHECK(f.child_done_at_parent_raise);
   BOOST_CHECK(f.child_cleaned_at_parent_raise);
+  BOOST_CHECK(la::clock::now() == start);
 }
 
 LIBACTOR_TEST_CASE(cancelling_a_finished_job_changes_nothing) {
@@ -343,7 +362,8 @@ LIBACTOR_TEST_CASE(cancelling_a_finished_job_changes_nothing) {
   BOOST_CHECK_EQUAL(again, 20);
 }
 
-LIBACTOR_TEST_CASE(cancel_from_a_foreign_thread) {
+LIBACTOR_TEST_CASE_WITH(cancel_from_a_foreign_thread, config()) {
+  auto start = la::clock::now();
   probe p;
   auto h = la::spawn(cancellable(la::this_job::ref(), wait_in::sleep, &p, la::job_ref{}));
   co_await la::receive<started>();
@@ -352,9 +372,11 @@ LIBACTOR_TEST_CASE(cancel_from_a_foreign_thread) {
   bool raised = co_await is_cancelled(h);
   BOOST_CHECK(raised);
   BOOST_CHECK(p.raii_cleaned);
+  BOOST_CHECK(la::clock::now() == start);
 }
 
-LIBACTOR_TEST_CASE(cancelling_a_child_does_not_cancel_the_awaiter) {
+LIBACTOR_TEST_CASE_WITH(cancelling_a_child_does_not_cancel_the_awaiter, config()) {
+  auto start = la::clock::now();
   probe p;
   auto h = la::spawn(cancellable(la::this_job::ref(), wait_in::sleep, &p, la::job_ref{}));
   co_await la::receive<started>();
@@ -362,9 +384,11 @@ LIBACTOR_TEST_CASE(cancelling_a_child_does_not_cancel_the_awaiter) {
   bool raised = co_await is_cancelled(h);
   BOOST_CHECK(raised);
   BOOST_CHECK(!la::this_job::cancelled());
+  BOOST_CHECK(la::clock::now() == start);
   co_await la::yield();  // the body still suspends and resumes normally
   co_await la::sleep(1ms);
   BOOST_CHECK(!la::this_job::cancelled());
+  BOOST_CHECK(la::clock::now() - start == 1ms);
 }
 
 namespace {
@@ -389,6 +413,7 @@ la::job<void> spawns_and_leaves() {
 }
 } // namespace
 
+// Real time: this is run()'s shutdown, whose grace period is real time by design.
 BOOST_AUTO_TEST_CASE(run_cancels_jobs_left_running_when_main_ends) {
   reaped_guard = false;
   reaped_catch = false;

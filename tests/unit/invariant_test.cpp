@@ -4,6 +4,8 @@
 // this_job::id() is still its own (a resumption outside its turn would make this_job throw
 // usage_error or report another job), and a per-job "inside" flag detects two threads in one job.
 // Debug builds of libactor additionally abort on a violation (LIBACTOR_ASSERT in src).
+// Virtual time (config()): the workers' sleeps cost no real time and the test runs no slower than
+// in real time; every timer of a round fires at the same virtual instant, which adds contention.
 #define BOOST_TEST_MODULE invariant
 #include <boost/test/unit_test.hpp>
 #include <libactor/libactor.hpp>
@@ -17,6 +19,10 @@ namespace la = libactor;
 using namespace std::chrono_literals;
 
 namespace {
+la::runtime_config config(unsigned threads = 0, la::scheduler_policy policy = la::scheduler_policy::work_stealing) {
+  return la::runtime_config{.threads = threads, .policy = policy, .virtual_time = true};
+}
+
 constexpr int job_count = 200;
 constexpr int rounds = 20;
 
@@ -161,25 +167,25 @@ la::job<void> ring(counters& c) {
 }
 } // namespace
 
-LIBACTOR_TEST_CASE(a_job_runs_only_in_its_own_turn) {
+LIBACTOR_TEST_CASE_WITH(a_job_runs_only_in_its_own_turn, config()) {
   counters c;
   co_await ring(c);
 }
 
 LIBACTOR_TEST_CASE_WITH(a_job_runs_only_in_its_own_turn_with_work_sharing,
-                        (la::runtime_config{.policy = la::scheduler_policy::work_sharing})) {
+                        config(0, la::scheduler_policy::work_sharing)) {
   counters c;
   co_await ring(c);
 }
 
 // More workers than cores: threads get preempted in the middle of turns.
 LIBACTOR_TEST_CASE_WITH(a_job_runs_only_in_its_own_turn_with_many_threads,
-                        (la::runtime_config{.threads = 8})) {
+                        config(8)) {
   counters c;
   co_await ring(c);
 }
 
-LIBACTOR_TEST_CASE_WITH(a_job_runs_only_in_its_own_turn_on_one_thread, (la::runtime_config{.threads = 1})) {
+LIBACTOR_TEST_CASE_WITH(a_job_runs_only_in_its_own_turn_on_one_thread, config(1)) {
   counters c;
   co_await ring(c);
 }

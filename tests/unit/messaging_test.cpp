@@ -1,5 +1,6 @@
 // Messaging: send, selective receive (non-matching messages stay in the mailbox in arrival order),
-// receive with a timeout, move-only payloads, the message API, usage errors.
+// receive with a timeout, move-only payloads, the message API, usage errors. Cases with a timeout run
+// in virtual time (config()), where elapsed times are exact.
 #define BOOST_TEST_MODULE messaging
 #include <boost/test/unit_test.hpp>
 #include <libactor/libactor.hpp>
@@ -14,6 +15,9 @@ namespace la = libactor;
 using namespace std::chrono_literals;
 
 namespace {
+// The runtime of every case with a timer: virtual time, so timeouts are exact and cost no real time.
+la::runtime_config config(unsigned threads = 0) { return la::runtime_config{.threads = threads, .virtual_time = true}; }
+
 struct num {
   int n;
 };
@@ -153,7 +157,7 @@ LIBACTOR_TEST_CASE(messages_from_one_sender_arrive_in_order) {
   co_await b;
 }
 
-LIBACTOR_TEST_CASE(receive_with_a_timeout_throws_timeout_error) {
+LIBACTOR_TEST_CASE_WITH(receive_with_a_timeout_throws_timeout_error, config()) {
   auto me = la::this_job::ref();
   me.send(text{"not what we wait for"});
   bool timed_out = false;
@@ -164,10 +168,11 @@ LIBACTOR_TEST_CASE(receive_with_a_timeout_throws_timeout_error) {
     timed_out = true;
   }
   BOOST_CHECK(timed_out);
-  BOOST_CHECK(la::clock::now() - start >= 20ms);
-  // The non-matching message is still there.
+  BOOST_CHECK(la::clock::now() - start == 20ms);
+  // The non-matching message is still there (taken at once: no time passes).
   auto t = co_await la::receive<text>(1h);
   BOOST_CHECK_EQUAL(t.value().s, "not what we wait for");
+  BOOST_CHECK(la::clock::now() - start == 20ms);
   // timeout_error is a libactor::error and a std::runtime_error.
   bool as_error = false;
   try {
@@ -176,6 +181,7 @@ LIBACTOR_TEST_CASE(receive_with_a_timeout_throws_timeout_error) {
     as_error = true;
   }
   BOOST_CHECK(as_error);
+  BOOST_CHECK(la::clock::now() - start == 21ms);
   // A zero timeout still takes a message that is already there.
   me.send(num{5});
   co_await la::yield();
@@ -185,14 +191,16 @@ LIBACTOR_TEST_CASE(receive_with_a_timeout_throws_timeout_error) {
 
 // One worker: the sender cannot run before the body waits, so receive really suspends with a
 // timer armed. That timer must not end a later wait (waits are matched by token).
-LIBACTOR_TEST_CASE_WITH(a_stale_receive_timer_does_not_end_a_later_wait, (la::runtime_config{.threads = 1})) {
+// In virtual time the stale timer's deadline (20 ms) comes before the sleep's: the clock stops there
+// first, and the sleep must still last exactly 50 ms.
+LIBACTOR_TEST_CASE_WITH(a_stale_receive_timer_does_not_end_a_later_wait, config(1)) {
   auto me = la::this_job::ref();
   auto h = la::spawn(send_one(me, 1));
   auto m = co_await la::receive<num>(20ms);
   BOOST_CHECK_EQUAL(m.value().n, 1);
   auto start = la::clock::now();
-  co_await la::sleep(50ms);  // a stale timer would end this one after about 20 ms
-  BOOST_CHECK(la::clock::now() - start >= 50ms);
+  co_await la::sleep(50ms);  // a stale timer would end this one after 20 ms
+  BOOST_CHECK(la::clock::now() - start == 50ms);
   co_await h;
 
   // A wait without a deadline must not raise timeout_error because of an older timer.
@@ -200,6 +208,7 @@ LIBACTOR_TEST_CASE_WITH(a_stale_receive_timer_does_not_end_a_later_wait, (la::ru
   auto m2 = co_await la::receive<num>(20ms);
   BOOST_CHECK_EQUAL(m2.value().n, 2);
   auto late = la::spawn(sleep_then_send(me, 50ms, 3));
+  start = la::clock::now();
   bool timed_out = false;
   try {
     auto m3 = co_await la::receive<num>();
@@ -208,6 +217,7 @@ LIBACTOR_TEST_CASE_WITH(a_stale_receive_timer_does_not_end_a_later_wait, (la::ru
     timed_out = true;
   }
   BOOST_CHECK(!timed_out);
+  BOOST_CHECK(la::clock::now() - start == 50ms);  // the message, not a timer, ended the wait
   co_await h2;
   co_await late;
 }
@@ -263,7 +273,7 @@ LIBACTOR_TEST_CASE(send_from_a_foreign_thread) {
   }
 }
 
-LIBACTOR_TEST_CASE(a_job_waiting_for_another_type_stashes_many_messages) {
+LIBACTOR_TEST_CASE_WITH(a_job_waiting_for_another_type_stashes_many_messages, config()) {
   auto me = la::this_job::ref();
   for (int i = 0; i < 1000; ++i)
     me.send(num{i});

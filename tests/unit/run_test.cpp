@@ -1,5 +1,9 @@
 // run(): main's outcome, shutdown of jobs left running (cancel, then kill, reported by name),
 // SIGINT/SIGTERM, and configuration from code, environment and flags.
+//
+// Every case runs in real time: the shutdown grace period is real time by design, and a signal comes
+// from outside the runtime — in virtual time a job's 1 h sleep would end as soon as every job idled,
+// before the signal arrived.
 #define BOOST_TEST_MODULE run
 #include <boost/test/unit_test.hpp>
 #include <libactor/libactor.hpp>

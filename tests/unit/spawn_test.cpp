@@ -17,6 +17,9 @@ namespace la = libactor;
 using namespace std::chrono_literals;
 
 namespace {
+// The runtime of the cases with a timer: virtual time (exact, and no real time passes).
+la::runtime_config config(unsigned threads = 0) { return la::runtime_config{.threads = threads, .virtual_time = true}; }
+
 struct custom_error : std::runtime_error {
   explicit custom_error(int c) : std::runtime_error("custom error"), code(c) {}
   int code;
@@ -234,8 +237,9 @@ LIBACTOR_TEST_CASE(names_and_ids) {
 }
 
 // One worker thread: the child cannot start before the body suspends, so the handle is surely
-// gone before the child runs any of its suspension points.
-LIBACTOR_TEST_CASE_WITH(dropping_every_handle_does_not_stop_the_job, (la::runtime_config{.threads = 1})) {
+// gone before the child runs any of its suspension points. Virtual time: the child's sleep is exact.
+LIBACTOR_TEST_CASE_WITH(dropping_every_handle_does_not_stop_the_job, config(1)) {
+  auto start = la::clock::now();
   la::job_ref child_ref;
   {
     auto h = la::spawn(outlive_handles(la::this_job::ref()), {.name = "orphan"});
@@ -247,6 +251,7 @@ LIBACTOR_TEST_CASE_WITH(dropping_every_handle_does_not_stop_the_job, (la::runtim
   auto m = co_await la::receive<finished>();
   BOOST_CHECK(!m.value().was_cancelled);
   BOOST_CHECK_EQUAL(m.value().suspensions, 5);
+  BOOST_CHECK(la::clock::now() - start == 1ms);  // the child's one sleep
 }
 
 LIBACTOR_TEST_CASE(a_job_cannot_await_its_own_handle) {

@@ -236,3 +236,148 @@ LIBACTOR_TEST_CASE(a_cancelled_child_is_not_a_failure) {
   co_await la::task_group::run([&cleaned](la::task_group& g) { return cancels_one_child(g, &cleaned); });
   BOOST_CHECK(cleaned.load());
 }
+
+// task_group::start (Trio's nursery.start): the caller goes on only once the child called ready.
+namespace {
+struct go {};
+struct stop {};
+struct group_is {
+  la::task_group* group;
+  la::job_ref body;
+};
+
+// Does its setup (a yield), says ready (twice: idempotent), then works until told to go.
+la::job<int> ready_then_works(la::task_group::ready_token t) {
+  co_await la::yield();
+  t.ready();
+  t.ready();
+  co_await la::receive<go>();
+  co_return 7;
+}
+
+la::job<void> fails_before_ready(la::task_group::ready_token) {
+  co_await la::yield();
+  throw std::runtime_error("setup failed");
+}
+
+la::job<int> returns_without_ready(la::task_group::ready_token) {
+  co_await la::yield();
+  co_return 1;
+}
+
+la::job<void> starts_and_checks(la::task_group& g, int* result, bool* other_ready) {
+  auto h = co_await g.start(ready_then_works);
+  *other_ready = !h.done();  // it is still working: it waits for `go`
+  h.send(go{});
+  *result = co_await h;
+  // A second start in the same job sees only its own child's signal.
+  auto h2 = co_await g.start(ready_then_works);
+  h2.send(go{});
+  *result += co_await h2;
+}
+
+// Hosts a group for a job outside it: tells `main` where the group is, then waits to be stopped.
+struct host {
+  la::job_ref main;
+  la::job<void> operator()(la::task_group& g) {
+    main.send(group_is{&g, la::this_job::ref()});
+    co_await la::receive<stop>();
+  }
+};
+
+la::job<void> hosts_a_group(la::job_ref main) {
+  host body{main};
+  co_await la::task_group::run(body);
+}
+
+// A child that never calls ready: tells `to` it runs, then waits until cancelled.
+la::job<void> never_ready(la::task_group::ready_token, la::job_ref to, std::atomic<bool>* cleaned) {
+  set_on_destroy guard{cleaned};
+  to.send(started{});
+  co_await la::receive<stop>();
+}
+
+// What start() calls can be any function object: this one passes its members on.
+struct never_ready_fn {
+  la::job_ref main;
+  std::atomic<bool>* cleaned;
+  la::job<void> operator()(la::task_group::ready_token t) const { return never_ready(t, main, cleaned); }
+};
+
+la::job<void> starts_one_that_never_gets_ready(la::task_group* g, never_ready_fn fn) { co_await g->start(fn); }
+} // namespace
+
+LIBACTOR_TEST_CASE(start_returns_the_handle_once_the_child_is_ready) {
+  int result = 0;
+  bool still_working = false;
+  co_await la::task_group::run([&result, &still_working](la::task_group& g) {
+    return starts_and_checks(g, &result, &still_working);
+  });
+  BOOST_CHECK(still_working);
+  BOOST_CHECK_EQUAL(result, 14);
+}
+
+LIBACTOR_TEST_CASE(start_rethrows_a_failure_before_ready_to_a_caller_outside_the_group) {
+  auto runner = la::spawn(hosts_a_group(la::this_job::ref()));
+  auto g = (co_await la::receive<group_is>()).value().group;
+  bool threw = false;
+  try {
+    co_await g->start(fails_before_ready);
+  } catch (const std::runtime_error& e) {
+    threw = std::string(e.what()) == "setup failed";
+  }
+  BOOST_CHECK(threw);
+  // The group handled it as any member's failure: it cancelled the body and reports the child.
+  try {
+    co_await runner;
+    BOOST_CHECK(false);
+  } catch (const la::exception_group& e) {
+    BOOST_CHECK_EQUAL(e.size(), 1u);
+  }
+}
+
+LIBACTOR_TEST_CASE(a_failure_before_ready_cancels_a_body_waiting_in_start) {
+  bool body_cancelled = false;
+  auto body = [](la::task_group& g, bool* out) -> la::job<void> {
+    try {
+      co_await g.start(fails_before_ready);
+    } catch (const la::cancelled&) {
+      *out = true;  // the group, failing, cancelled the body
+      throw;
+    }
+  };
+  try {
+    co_await la::task_group::run([&body_cancelled, &body](la::task_group& g) { return body(g, &body_cancelled); });
+    BOOST_CHECK(false);
+  } catch (const la::exception_group& e) {
+    BOOST_CHECK_EQUAL(e.size(), 1u);  // the child only: the body was cancelled, not failed
+  }
+  BOOST_CHECK(body_cancelled);
+}
+
+LIBACTOR_TEST_CASE(a_child_that_ends_without_ready_is_an_error_of_start) {
+  bool usage = false;
+  auto body = [](la::task_group& g, bool* out) -> la::job<void> {
+    try {
+      co_await g.start(returns_without_ready);
+    } catch (const la::usage_error&) {
+      *out = true;
+    }
+  };
+  co_await la::task_group::run([&usage, &body](la::task_group& g) { return body(g, &usage); });
+  BOOST_CHECK(usage);  // and the group ended normally: a child that returned did not fail it
+}
+
+LIBACTOR_TEST_CASE(a_caller_cancelled_in_start_cancels_the_child) {
+  std::atomic<bool> cleaned{false};
+  auto runner = la::spawn(hosts_a_group(la::this_job::ref()));
+  auto [g, body] = (co_await la::receive<group_is>()).value();
+  auto starter = la::spawn(starts_one_that_never_gets_ready(g, never_ready_fn{la::this_job::ref(), &cleaned}));
+  co_await la::receive<started>();  // the child runs: the starter waits in start
+  starter.cancel();
+  bool raised = co_await la::testing::is_cancelled(starter);
+  BOOST_CHECK(raised);
+  BOOST_CHECK(cleaned.load());  // the child had ended before start raised
+  body.send(stop{});
+  co_await runner;  // a cancelled child is no failure of the group
+}

@@ -13,16 +13,26 @@
 /// The body runs as its own job (so a failing child can interrupt it wherever it waits): messages
 /// to "the current job" inside the body go to the body, not to the job that called run.
 ///
+/// `co_await group.start(fn)` (Trio's nursery.start) spawns `fn(token)` into the group and returns
+/// its handle only once the child has called `token.ready()` — say, once a server is listening.
+///
 /// @code
 /// co_await la::task_group::run([](la::task_group& g) -> la::job<void> {
 ///   g.spawn(fetch("url1"), {.name = "fetch-1"});
 ///   auto h = g.spawn(fetch("url2"));
 ///   std::string page = co_await h;           // children can be awaited like any handle
+///   auto srv = co_await g.start([](la::task_group::ready_token t) -> la::job<void> {
+///     co_await listen();
+///     t.ready();                             // start() returns here; the server keeps running
+///     co_await serve();
+///   });
 /// });
 /// @endcode
 
+#include <atomic>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -35,6 +45,7 @@
 #include <libactor/errors.hpp>
 #include <libactor/handle.hpp>
 #include <libactor/job.hpp>
+#include <libactor/message.hpp>
 #include <libactor/shield.hpp>
 #include <libactor/spawn.hpp>
 #include <libactor/this_job.hpp>
@@ -92,11 +103,42 @@ private:
   std::shared_ptr<const std::vector<entry>> entries_;
 };
 
+namespace detail {
+// What a job started by task_group::start sends the starting job: at most once per start, either
+// "ready" or "ended before ready". `key` tells starts apart (a stale signal of an abandoned start).
+struct start_signal {
+  std::uint64_t key;
+  bool ready;
+};
+
+// Unique over all starts of the process (one counter, not one per instantiation of start).
+inline std::uint64_t next_start_key() {
+  static std::atomic<std::uint64_t> last{0};
+  return ++last;
+}
+} // namespace detail
+
 /// A nursery of jobs; see the file comment. Only `run` creates one, and it lives until run ends.
 class task_group {
+  struct start_state;
+
 public:
   task_group(const task_group&) = delete;
   task_group& operator=(const task_group&) = delete;
+
+  /// What a job started with `start` receives: it calls `ready()` once it is ready for business.
+  /// Copyable; may be passed on to another job.
+  class ready_token {
+  public:
+    /// Lets the job that called `start` go on with the child's handle. Idempotent (copies included);
+    /// callable from any job or thread.
+    void ready() const { signal(*state_, true); }
+
+  private:
+    friend class task_group;
+    explicit ready_token(std::shared_ptr<start_state> state) : state_(std::move(state)) {}
+    std::shared_ptr<start_state> state_;
+  };
 
   /// Spawns `body(group)` and waits until it and every job spawned into the group have ended.
   /// Throws exception_group if any of them failed, `cancelled` if the calling job was cancelled.
@@ -125,6 +167,43 @@ public:
     return h;
   }
 
+  /// Spawns `fn(token)` as a member of the group and returns its handle once it has called
+  /// `token.ready()`. If the child ends first, start rethrows its failure (which the group also
+  /// handles as any member's: the group is cancelled), or throws usage_error if it returned or was
+  /// cancelled without calling ready. If the calling job is cancelled meanwhile — also by the group
+  /// itself, when the caller is a member such as the body — the child is cancelled, and `cancelled`
+  /// is raised once it has ended. `fn` is called once (a function or a non-capturing lambda).
+  template <class Fn, class J = std::invoke_result_t<Fn&, ready_token>>
+    requires std::same_as<J, job<typename J::value_type>>
+  job<handle<typename J::value_type>> start(Fn fn, spawn_options options = {}) {
+    auto state = std::make_shared<start_state>(this_job::ref(), detail::next_start_key());
+    auto h = spawn(announce_end(fn(ready_token{state}), signal_end{state}), options);
+    bool ready = false;
+    try {
+      for (;;) {
+        auto m = co_await receive<detail::start_signal>();
+        if (m.value().key == state->key) {
+          ready = m.value().ready;
+          break;
+        }
+      }
+    } catch (const cancelled&) {
+      state->signalled.store(true);  // nobody listens any more
+    }
+    if (ready)
+      co_return h;
+    // The child has ended or is about to, or this job was cancelled (then any_of cancels the child).
+    detail::record_base* child[] = {&detail::record_access::of(h)};
+    co_await detail::any_of(child);
+    if (this_job::cancelled())
+      throw cancelled{};  // also when the child had ended already
+    try {
+      co_await h;  // rethrows its failure
+    } catch (const cancelled&) {
+    }
+    throw usage_error("libactor: a job started with task_group::start ended without calling ready()");
+  }
+
   /// Cancels the body and every child; run then returns normally unless a member failed.
   /// Idempotent, callable from any job.
   void cancel() {
@@ -139,7 +218,45 @@ public:
   }
 
 private:
+  struct start_state {
+    start_state(job_ref s, std::uint64_t k) : starter(std::move(s)), key(k) {}
+    job_ref starter;
+    std::uint64_t key;
+    std::atomic<bool> signalled{false};
+  };
+
   task_group() = default;
+
+  static void signal(start_state& state, bool ready) {
+    if (!state.signalled.exchange(true))
+      state.starter.send(detail::start_signal{state.key, ready});
+  }
+
+  // Tells the starting job, when destroyed, that the child ended (a no-op once it called ready).
+  struct signal_end {
+    std::shared_ptr<start_state> state;
+    explicit signal_end(std::shared_ptr<start_state> s) : state(std::move(s)) {}
+    signal_end(signal_end&& other) noexcept = default;
+    ~signal_end() {
+      try {
+        if (state)
+          signal(*state, false);
+      } catch (...) {  // destroyed outside any runtime (a killed frame): nobody to tell
+      }
+    }
+  };
+
+  // Wraps a started child. The guard is moved into the body's scope, so that it fires as the body
+  // ends, however it ends; if the child is cancelled before it ever runs, the parameter fires when
+  // the frame is destroyed.
+  template <class T>
+  static job<T> announce_end(job<T> j, signal_end param) {
+    signal_end guard = std::move(param);
+    if constexpr (std::is_void_v<T>)
+      co_await std::move(j);
+    else
+      co_return co_await std::move(j);
+  }
 
   void cancel_locked() {
     cancelling_ = true;
