@@ -32,10 +32,20 @@ timer_service::timer_service(bool virtual_time)
 
 timer_service::~timer_service() { stop(); }
 
+namespace {
+// Class-based rather than a spawned lambda: CAF 0.17's function-based spawn binds a reference to a
+// null pointer for argument-less lambdas (UBSan reports it).
+class dispatcher final : public caf::event_based_actor {
+public:
+  using caf::event_based_actor::event_based_actor;
+  caf::behavior make_behavior() override {
+    return {[this](batch_ptr& b) { b->service->deliver(*b, context()); }};
+  }
+};
+} // namespace
+
 void timer_service::start(caf::actor_system& system) {
-  dispatcher_ = system.spawn<caf::hidden>([](caf::event_based_actor* self) -> caf::behavior {
-    return {[self](batch_ptr& b) { b->service->deliver(*b, self->context()); }};
-  });
+  dispatcher_ = system.spawn<dispatcher, caf::hidden>();
   thread_ = std::thread([this] { run(); });
 }
 
