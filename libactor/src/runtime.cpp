@@ -29,7 +29,6 @@ runtime::runtime(const runtime_config& config)
            config.policy == scheduler_policy::work_sharing ? caf::atom("sharing") : caf::atom("stealing"));
   try {
     system_ = new caf::actor_system(cfg_);
-    timers_->start(*system_);
   } catch (...) {
     the_runtime.store(nullptr, std::memory_order_release);
     throw;
@@ -37,10 +36,8 @@ runtime::runtime(const runtime_config& config)
 }
 
 runtime::~runtime() {
-  // Stop the timer thread and its dispatcher while the actor system runs; then the system, whose
-  // destruction joins the workers (which may still be finishing the turn in which a job ended, and
-  // touch the timer service); then the service itself.
-  timers_->stop();
+  // The actor system first: deleting it joins the workers, which may still be finishing the turn
+  // in which a job ended (and touch the timers). Timers firing meanwhile find closed mailboxes.
   delete system_;
   timers_.reset();
   the_runtime.store(nullptr, std::memory_order_release);

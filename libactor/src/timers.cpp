@@ -6,71 +6,23 @@
 #include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/mailbox_element.hpp>
-#include <caf/actor_system.hpp>
-#include <caf/allowed_unsafe_message_type.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/exit_reason.hpp>
-#include <caf/send.hpp>
-#include <caf/spawn_options.hpp>
-#include <memory>
 
 #include "caf_messages.hpp"
 
 namespace libactor::detail {
 
-namespace {
-using batch_ptr = std::shared_ptr<timer_service::batch>;
-} // namespace
-} // namespace libactor::detail
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(libactor::detail::batch_ptr)
-
-namespace libactor::detail {
-
 timer_service::timer_service(bool virtual_time)
-  : virtual_(virtual_time), virtual_now_(std::chrono::steady_clock::now().time_since_epoch().count()) {}
+  : virtual_(virtual_time),
+    virtual_now_(std::chrono::steady_clock::now().time_since_epoch().count()),
+    thread_([this] { run(); }) {}
 
-timer_service::~timer_service() { stop(); }
-
-namespace {
-// Class-based rather than a spawned lambda: CAF 0.17's function-based spawn binds a reference to a
-// null pointer for argument-less lambdas (UBSan reports it).
-class dispatcher final : public caf::event_based_actor {
-public:
-  using caf::event_based_actor::event_based_actor;
-  caf::behavior make_behavior() override {
-    return {[this](batch_ptr& b) { b->service->deliver(*b, context()); }};
-  }
-};
-} // namespace
-
-void timer_service::start(caf::actor_system& system) {
-  dispatcher_ = system.spawn<dispatcher, caf::hidden>();
-  thread_ = std::thread([this] { run(); });
-}
-
-void timer_service::stop() {
-  if (!thread_.joinable())
-    return;
+timer_service::~timer_service() {
   {
     std::lock_guard guard{mu_};
     stop_ = true;
   }
   cv_.notify_all();
   thread_.join();
-  caf::anon_send_exit(dispatcher_, caf::exit_reason::kill);
-  dispatcher_ = nullptr;
-}
-
-void timer_service::deliver(batch& b, caf::execution_unit* context) {
-  for (auto& e : b.due) {
-    if (auto target = caf::actor_cast<caf::strong_actor_ptr>(e.target))
-      target->get()->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                                       signal{static_cast<signal::kind_t>(e.kind), e.token}),
-                             context);
-  }
-  if (virtual_)
-    busy_dec();  // the batch was busy until every job it wakes was (see fire_due)
 }
 
 timer_service::time_point timer_service::now() const noexcept {
@@ -101,17 +53,19 @@ void timer_service::busy_dec() noexcept {
 }
 
 void timer_service::fire_due(std::unique_lock<std::mutex>& lock, time_point now) {
-  auto b = std::make_shared<batch>();
-  b->service = this;
+  std::vector<entry> due;
   while (!heap_.empty() && heap_.front().deadline <= now) {
     std::pop_heap(heap_.begin(), heap_.end(), std::greater<>{});
-    b->due.push_back(std::move(heap_.back()));
+    due.push_back(std::move(heap_.back()));
     heap_.pop_back();
   }
-  if (virtual_)
-    busy_inc();  // virtual time must not jump again before the dispatcher has woken these jobs
   lock.unlock();
-  caf::anon_send(dispatcher_, std::move(b));
+  for (auto& e : due) {
+    if (auto target = caf::actor_cast<caf::strong_actor_ptr>(e.target))
+      target->get()->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                                       signal{static_cast<signal::kind_t>(e.kind), e.token}),
+                             nullptr);
+  }
   lock.lock();
 }
 

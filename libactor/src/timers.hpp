@@ -8,10 +8,6 @@
 // Virtual time (Trio's MockClock with autojump): the clock stands still while any job is scheduled
 // or running, and jumps straight to the next deadline as soon as none is. The runtime reports
 // busy/idle transitions through busy_inc/busy_dec.
-//
-// The thread does not wake jobs itself: handing a million jobs one by one to CAF's scheduler from a
-// foreign thread thrashes its spin-locked worker queues. It passes each batch of due timers to a
-// dispatcher actor, which wakes the jobs from inside a worker's turn, onto that worker's queue.
 
 #include <atomic>
 #include <chrono>
@@ -21,9 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/actor_control_block.hpp>
-#include <caf/fwd.hpp>
 #include <caf/weak_intrusive_ptr.hpp>
 
 namespace libactor::detail {
@@ -34,10 +28,6 @@ public:
 
   explicit timer_service(bool virtual_time);
   ~timer_service();
-  /// Starts the thread and the dispatcher in `system`.
-  void start(caf::actor_system& system);
-  /// Stops the thread and the dispatcher (pending timers are dropped). The clock stays readable.
-  void stop();
   timer_service(const timer_service&) = delete;
   timer_service& operator=(const timer_service&) = delete;
 
@@ -61,15 +51,6 @@ private:
       return deadline != other.deadline ? deadline > other.deadline : seq > other.seq;
     }
   };
-public:
-  /// A batch of due timers on its way to the dispatcher.
-  struct batch {
-    std::vector<entry> due;
-    timer_service* service;
-  };
-  void deliver(batch& b, caf::execution_unit* context);
-
-private:
   void run();
   void fire_due(std::unique_lock<std::mutex>& lock, time_point now);
 
@@ -82,7 +63,6 @@ private:
   std::uint64_t next_seq_ = 0;
   bool stop_ = false;
   std::thread thread_;
-  caf::actor dispatcher_;
 };
 
 } // namespace libactor::detail
