@@ -53,11 +53,20 @@ la::job<int> sleeper(la::job_ref body, std::atomic<bool>* cleaned) {
   co_return 0;
 }
 
-// Sleeps until cancelled, without telling anyone.
-la::job<int> quiet_sleeper(std::atomic<bool>* cleaned) {
+// Sleeps until cancelled, counting itself in `running` first; `cleaned` is set by its destructors.
+la::job<int> quiet_sleeper(std::atomic<bool>* cleaned, std::atomic<int>* running) {
   set_on_destroy guard{cleaned};
+  running->fetch_add(1);
   co_await la::sleep(1h);
   co_return 0;
+}
+
+// Fails once `siblings` jobs are running (a job cancelled before it starts runs nothing, so the
+// siblings' cleanup is only observable if they have started).
+la::job<int> fails_once_running(std::string what, std::atomic<int>* running, int siblings) {
+  while (running->load() < siblings)
+    co_await la::yield();
+  throw std::invalid_argument(what);
 }
 
 la::job<int> square(int i) {
@@ -97,10 +106,11 @@ LIBACTOR_TEST_CASE(first_failure_cancels_siblings_and_keeps_its_type) {
   auto before = la::live_job_frames();
   std::atomic<bool> a{false};
   std::atomic<bool> b{false};
+  std::atomic<int> running{0};
   bool caught = false;
   std::string what;
   try {
-    co_await la::gather(quiet_sleeper(&a), fails("boom"), quiet_sleeper(&b));
+    co_await la::gather(quiet_sleeper(&a, &running), fails_once_running("boom", &running, 2), quiet_sleeper(&b, &running));
   } catch (const std::invalid_argument& e) {
     caught = true;
     what = e.what();
@@ -156,11 +166,12 @@ LIBACTOR_TEST_CASE(gathers_a_vector_in_order) {
 
 LIBACTOR_TEST_CASE(vector_failure_cancels_the_rest) {
   std::atomic<bool> cleaned[3] = {false, false, false};
+  std::atomic<int> running{0};
   std::vector<la::job<int>> jobs;
-  jobs.push_back(quiet_sleeper(&cleaned[0]));
-  jobs.push_back(quiet_sleeper(&cleaned[1]));
-  jobs.push_back(fails("vector boom"));
-  jobs.push_back(quiet_sleeper(&cleaned[2]));
+  jobs.push_back(quiet_sleeper(&cleaned[0], &running));
+  jobs.push_back(quiet_sleeper(&cleaned[1], &running));
+  jobs.push_back(fails_once_running("vector boom", &running, 3));
+  jobs.push_back(quiet_sleeper(&cleaned[2], &running));
   bool caught = false;
   try {
     co_await la::gather(std::move(jobs));

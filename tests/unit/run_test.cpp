@@ -32,8 +32,12 @@ la::job<int> throws() {
   throw std::runtime_error("main broke");
 }
 
-// Swallows every cancellation and keeps suspending: only a kill ends it.
-la::job<void> stubborn(int& swallowed) {
+struct stubborn_started {};
+
+// Swallows every cancellation and keeps suspending: only a kill ends it. It tells `main` once it
+// runs: a job cancelled before it starts would run nothing (and need no kill).
+la::job<void> stubborn(la::job_ref main, int& swallowed) {
+  main.send(stubborn_started{});
   for (;;) {
     try {
       co_await la::sleep(1h);
@@ -95,8 +99,8 @@ BOOST_AUTO_TEST_CASE(a_job_that_ignores_cancellation_is_killed_and_reported_by_n
   int swallowed = 0;
   la::testing::log_capture log;
   auto main = [](int& s) -> la::job<void> {
-    la::spawn(stubborn(s), {.name = "stubborn"});
-    co_await la::yield();
+    la::spawn(stubborn(la::this_job::ref(), s), {.name = "stubborn"});
+    co_await la::receive<stubborn_started>();
   };
   // The grace bounds real time: generous, so that a loaded machine still processes the kill in time.
   la::run(main(swallowed), la::runtime_config{.shutdown_grace = 500ms});
