@@ -20,9 +20,6 @@ namespace libactor::detail {
 
 namespace {
 thread_local job_actor* tl_current = nullptr;
-#if LIBACTOR_CHECKS_ENABLED
-thread_local int tl_turn_depth = 0;
-#endif
 } // namespace
 
 #if LIBACTOR_CHECKS_ENABLED
@@ -44,18 +41,10 @@ job_actor& require_job(const char* operation) {
 turn_scope::turn_scope(job_actor* self) noexcept : previous_(tl_current) {
   // A turn never nests inside another job's turn on the same thread.
   LIBACTOR_ASSERT(previous_ == nullptr || previous_ == self, "a job's turn started inside another job's turn");
-#if LIBACTOR_CHECKS_ENABLED
-  ++tl_turn_depth;
-#endif
   tl_current = self;
 }
 
-turn_scope::~turn_scope() {
-#if LIBACTOR_CHECKS_ENABLED
-  --tl_turn_depth;
-#endif
-  tl_current = previous_;
-}
+turn_scope::~turn_scope() { tl_current = previous_; }
 
 job_actor::job_actor(caf::actor_config& cfg, runtime* rt, record_base* rec, std::coroutine_handle<> body)
   : caf::local_actor(cfg), rt_(*rt), rec_(*rec), body_(body) {

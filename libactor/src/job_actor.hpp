@@ -156,7 +156,7 @@ private:
   std::unique_ptr<callback_timers> callbacks_;  // created by the first call_later
 };
 
-/// Sets the current job for a turn and checks the invariant: one turn of a job at a time.
+/// Sets the current job for a turn (and checks that turns never nest on one thread).
 class turn_scope {
 public:
   explicit turn_scope(job_actor* self) noexcept;

@@ -4,11 +4,7 @@
 #include <thread>
 
 #include <caf/atom.hpp>
-#include <caf/exit_reason.hpp>
-#include <caf/mailbox_element.hpp>
-#include <caf/system_messages.hpp>
 
-#include "log.hpp"
 
 namespace libactor::detail {
 
@@ -19,12 +15,12 @@ std::atomic<runtime*> the_runtime{nullptr};
 runtime* runtime::current() noexcept { return the_runtime.load(std::memory_order_acquire); }
 
 runtime::runtime(const runtime_config& config)
-  : threads_(0), timers_(std::make_unique<timer_service>(config.virtual_time)) {
+  : timers_(std::make_unique<timer_service>(config.virtual_time)) {
   runtime* expected = nullptr;
   if (!the_runtime.compare_exchange_strong(expected, this))
     throw usage_error("libactor: run() called while a runtime is already running");
-  threads_ = config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  cfg_.set("scheduler.max-threads", static_cast<size_t>(threads_));
+  auto threads = config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  cfg_.set("scheduler.max-threads", static_cast<size_t>(threads));
   cfg_.set("scheduler.policy",
            config.policy == scheduler_policy::work_sharing ? caf::atom("sharing") : caf::atom("stealing"));
   try {

@@ -30,7 +30,6 @@ public:
 
   caf::actor_system& system() noexcept { return *system_; }
   timer_service& timers() noexcept { return *timers_; }
-  unsigned threads() const noexcept { return threads_; }
 
   // -- registry of live jobs (so that shutdown can cancel, kill and name them) ---------------
   void add_live(record_base& rec) noexcept;
@@ -52,7 +51,6 @@ private:
   static constexpr std::size_t shard_count = 16;
   shard& shard_of(const record_base& rec) noexcept { return shards_[rec.id() % shard_count]; }
 
-  unsigned threads_;
   std::unique_ptr<timer_service> timers_;
   caf::actor_system_config cfg_;
   caf::actor_system* system_;

@@ -47,8 +47,6 @@ void wait_reply(job_actor& self, std::coroutine_handle<> h, const actor_ref& tar
 
 wake end_wait(job_actor& self) { return self.end_wait(); }
 
-record_base& record_of(job_actor& self) noexcept { return self.record(); }
-
 std::uint32_t add_callback(job_actor& self, std::chrono::steady_clock::time_point first,
                            std::chrono::steady_clock::duration period, std::function<void()> fn) {
   return self.add_callback(first, period, std::move(fn));

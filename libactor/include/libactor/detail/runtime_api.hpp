@@ -113,7 +113,5 @@ std::chrono::steady_clock::time_point current_deadline(job_actor& self);
 /// Sends `msg` to the job behind `to` (from a job or from any other thread).
 void send(const actor_ref& to, std::unique_ptr<any_box> msg);
 
-// -- identity --------------------------------------------------------------------------------
-record_base& record_of(job_actor& self) noexcept;
 
 } // namespace libactor::detail
