@@ -42,6 +42,13 @@ void apply_grace(runtime_config& c, std::string_view v, std::string_view setting
   c.shutdown_grace = std::chrono::milliseconds{parse_int<long long>(v, setting, 0, 3'600'000)};
 }
 
+void apply_blocking(runtime_config& c, std::string_view v, std::string_view setting) {
+  c.blocking_threads = parse_int<unsigned>(v, setting, 1, max_threads);
+}
+void apply_cpu(runtime_config& c, std::string_view v, std::string_view setting) {
+  c.cpu_threads = parse_int<unsigned>(v, setting, 0, max_threads);
+}
+
 } // namespace
 
 runtime_config parse_config(int argc, const char* const* argv, runtime_config config) {
@@ -51,6 +58,10 @@ runtime_config parse_config(int argc, const char* const* argv, runtime_config co
     config.policy = parse_policy(v, "LIBACTOR_POLICY");
   if (const char* v = std::getenv("LIBACTOR_SHUTDOWN_GRACE_MS"))
     apply_grace(config, v, "LIBACTOR_SHUTDOWN_GRACE_MS");
+  if (const char* v = std::getenv("LIBACTOR_BLOCKING_THREADS"))
+    apply_blocking(config, v, "LIBACTOR_BLOCKING_THREADS");
+  if (const char* v = std::getenv("LIBACTOR_CPU_THREADS"))
+    apply_cpu(config, v, "LIBACTOR_CPU_THREADS");
   if (argc <= 1 || argv == nullptr)
     return config;
 
@@ -58,10 +69,12 @@ runtime_config parse_config(int argc, const char* const* argv, runtime_config co
   CLI::App app{"libactor runtime options"};
   app.allow_extras();
   app.set_help_flag();
-  std::string threads, policy, grace;
+  std::string threads, policy, grace, blocking, cpu;
   app.add_option("--libactor-threads", threads, "worker threads (0 = one per core)");
   app.add_option("--libactor-policy", policy, "scheduler policy: stealing or sharing");
   app.add_option("--libactor-shutdown-grace-ms", grace, "shutdown grace period in milliseconds");
+  app.add_option("--libactor-blocking-threads", blocking, "threads of the to_thread pool");
+  app.add_option("--libactor-cpu-threads", cpu, "threads of the to_cpu_pool pool (0 = one per core)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -70,7 +83,8 @@ runtime_config parse_config(int argc, const char* const* argv, runtime_config co
   for (const auto& extra : app.remaining()) {
     if (extra.rfind("--libactor-", 0) == 0)
       throw config_error("libactor: unknown option '" + extra +
-                         "' (known: --libactor-threads, --libactor-policy, --libactor-shutdown-grace-ms)");
+                         "' (known: --libactor-threads, --libactor-policy, --libactor-shutdown-grace-ms, "
+                         "--libactor-blocking-threads, --libactor-cpu-threads)");
   }
   if (app.count("--libactor-threads"))
     apply_threads(config, threads, "--libactor-threads");
@@ -78,6 +92,10 @@ runtime_config parse_config(int argc, const char* const* argv, runtime_config co
     config.policy = parse_policy(policy, "--libactor-policy");
   if (app.count("--libactor-shutdown-grace-ms"))
     apply_grace(config, grace, "--libactor-shutdown-grace-ms");
+  if (app.count("--libactor-blocking-threads"))
+    apply_blocking(config, blocking, "--libactor-blocking-threads");
+  if (app.count("--libactor-cpu-threads"))
+    apply_cpu(config, cpu, "--libactor-cpu-threads");
   return config;
 }
 

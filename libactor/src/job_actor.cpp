@@ -380,6 +380,21 @@ void job_actor::wait_reply(std::coroutine_handle<> h, const actor_ref& target, s
   schedule_timer(deadline, token);
 }
 
+void job_actor::park(std::coroutine_handle<> h, wake_ticket& out) {
+  auto token = begin_wait(h, wait_kind::parked);
+  out.job = rec_.actor();
+  out.token = token;
+  schedule_timer(caf::actor_clock::time_point::max(), token);  // the scopes' deadline, if any
+}
+
+bool job_actor::suspend_if_cancelled(std::coroutine_handle<> h) {
+  if (!cancel_pending())
+    return false;
+  begin_wait(h, wait_kind::yield);
+  post_self(signal::interrupt, token_);
+  return true;
+}
+
 wake job_actor::end_wait() {
   // Only a wait that was interrupted (or began cancelled) raises. A wait that completed keeps its
   // result — a message, a reply, a child's value — and the *next* suspension point raises.

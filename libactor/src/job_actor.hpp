@@ -23,6 +23,7 @@
 #include <caf/mailbox_element.hpp>
 #include <caf/resumable.hpp>
 
+#include <libactor/detail/parking.hpp>
 #include <libactor/detail/record.hpp>
 #include <libactor/detail/runtime_api.hpp>
 
@@ -72,6 +73,10 @@ public:
   void wait_reply(std::coroutine_handle<> h, const actor_ref& target, std::unique_ptr<any_box> request,
                   caf::actor_clock::time_point deadline, ask_outcome& out);
   wake end_wait();
+  /// Parks the job until a signal::wake with the ticket's token arrives (parking.hpp).
+  void park(std::coroutine_handle<> h, wake_ticket& out);
+  /// If a cancellation is pending, suspends so that end_wait() raises it; true in that case.
+  bool suspend_if_cancelled(std::coroutine_handle<> h);
 
   // -- job-owned timers (call_later.hpp) -----------------------------------------------------
   std::uint32_t add_callback(caf::actor_clock::time_point first, caf::actor_clock::duration_type period,
@@ -80,7 +85,7 @@ public:
   bool callback_active(std::uint32_t id) const noexcept;
 
 private:
-  enum class wait_kind : std::uint8_t { none, yield, timer, child, message, reply };
+  enum class wait_kind : std::uint8_t { none, yield, timer, child, message, reply, parked };
 
   struct inbox_policy {
     using mapped_type = caf::mailbox_element;

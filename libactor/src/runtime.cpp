@@ -15,11 +15,16 @@ std::atomic<runtime*> the_runtime{nullptr};
 runtime* runtime::current() noexcept { return the_runtime.load(std::memory_order_acquire); }
 
 runtime::runtime(const runtime_config& config)
-  : timers_(std::make_unique<timer_service>(config.virtual_time)) {
+  : timers_(std::make_unique<timer_service>(config.virtual_time)), shutdown_grace_(config.shutdown_grace) {
+  if (config.blocking_threads == 0)
+    throw config_error("libactor: runtime_config::blocking_threads must be at least 1");
   runtime* expected = nullptr;
   if (!the_runtime.compare_exchange_strong(expected, this))
     throw usage_error("libactor: run() called while a runtime is already running");
-  auto threads = config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  auto cores = std::max(1u, std::thread::hardware_concurrency());
+  auto threads = config.threads != 0 ? config.threads : cores;
+  pools_ = std::make_unique<offload_pools>(config.blocking_threads, config.cpu_threads != 0 ? config.cpu_threads : cores,
+                                           *timers_);
   cfg_.set("scheduler.max-threads", static_cast<size_t>(threads));
   cfg_.set("scheduler.policy",
            config.policy == scheduler_policy::work_sharing ? caf::atom("sharing") : caf::atom("stealing"));
@@ -32,6 +37,10 @@ runtime::runtime(const runtime_config& config)
 }
 
 runtime::~runtime() {
+  // Offloaded calls first: their completions unpark jobs through the actor system. A call that
+  // outlives the grace period is left running, with the pools leaked (see offload_pools.hpp).
+  if (!pools_->drain(shutdown_grace_))
+    (void)pools_.release();
   // The actor system first: deleting it joins the workers, which may still be finishing the turn
   // in which a job ended (and touch the timers). Timers firing meanwhile find closed mailboxes.
   delete system_;

@@ -16,6 +16,7 @@
 #include <libactor/detail/record.hpp>
 #include <libactor/run.hpp>
 
+#include "offload_pools.hpp"
 #include "timers.hpp"
 
 namespace libactor::detail {
@@ -30,6 +31,7 @@ public:
 
   caf::actor_system& system() noexcept { return *system_; }
   timer_service& timers() noexcept { return *timers_; }
+  offload_pools& pools() noexcept { return *pools_; }
 
   // -- registry of live jobs (so that shutdown can cancel, kill and name them) ---------------
   void add_live(record_base& rec) noexcept;
@@ -52,6 +54,8 @@ private:
   shard& shard_of(const record_base& rec) noexcept { return shards_[rec.id() % shard_count]; }
 
   std::unique_ptr<timer_service> timers_;
+  std::unique_ptr<offload_pools> pools_;
+  std::chrono::milliseconds shutdown_grace_;
   caf::actor_system_config cfg_;
   caf::actor_system* system_;
   std::array<shard, shard_count> shards_;

@@ -38,6 +38,19 @@ public:
   using error::error;
 };
 
+/// A queue was closed or shut down: `put` on it fails, and so does `get` once no item is left
+/// (at once after an immediate shutdown). Also raised in producers and consumers that were waiting.
+class queue_closed : public error {
+public:
+  using error::error;
+};
+
+/// A barrier was aborted (or reset) while jobs were waiting on it, or is waited on while broken.
+class broken_barrier : public error {
+public:
+  using error::error;
+};
+
 /// The API was used where it cannot work, e.g. `sleep` outside a job or `spawn` without a
 /// runtime. Always a programming error, reported clearly instead of crashing.
 class usage_error : public std::logic_error {

@@ -36,6 +36,12 @@ struct runtime_config {
   /// runs and jumps to the next deadline as soon as every job is idle, so hours of timeouts pass in
   /// milliseconds and time-dependent behaviour is exact. Code only (no flag or environment).
   bool virtual_time = false;
+  /// Threads of the blocking pool that runs `to_thread` calls (at most this many run at once; the
+  /// default limiter admits 40). Env LIBACTOR_BLOCKING_THREADS, flag --libactor-blocking-threads.
+  unsigned blocking_threads = 40;
+  /// Threads of the CPU pool that runs `to_cpu_pool` calls, separate from the workers; 0 means one
+  /// per hardware core. Env LIBACTOR_CPU_THREADS, flag --libactor-cpu-threads.
+  unsigned cpu_threads = 0;
 };
 
 /// Applies LIBACTOR_* environment variables and then --libactor-* flags of argv on top of `base`.

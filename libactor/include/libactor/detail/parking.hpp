@@ -1,0 +1,135 @@
+#pragma once
+// Parking: the one mechanism behind every wait on a shared primitive (queues, locks, events,
+// semaphores, barriers, limiters, to_thread).
+//
+// A primitive keeps its waiters in a FIFO list under its own mutex. A job that must wait links a
+// `waiter` (living in its suspended frame) into that list and parks. Whoever makes progress for it
+// — another job on another worker, or a pool thread — *grants* the waiter under the same mutex
+// (moving the item or permit into it and unlinking it) and then unparks the job, which resumes in
+// its own turn. Because granting and the waiter's own check after resumption both happen under
+// the mutex, a waiter that is cancelled at the same moment either was granted (it keeps what it
+// was given: nothing is lost, and its next suspension point raises) or was not (it unlinks itself
+// and raises `cancelled`: nothing was taken). FIFO order of the list makes every primitive fair.
+
+#include <coroutine>
+#include <cstdint>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include <libactor/detail/actor_ref.hpp>
+#include <libactor/detail/runtime_api.hpp>
+
+namespace libactor::detail {
+
+/// Who to wake: a parked job and the token of its wait (a stale token is ignored).
+struct wake_ticket {
+  actor_ref job;
+  std::uint32_t token = 0;
+};
+
+/// Suspends `h` until unpark(out) is called — from any job or thread — or the job is cancelled
+/// (or an enclosing scope's deadline passes). Fills `out` before returning.
+void park(job_actor& self, std::coroutine_handle<> h, wake_ticket& out);
+/// Ends the parked wait of `ticket`, from anywhere. Harmless when the wait has already ended.
+void unpark(const wake_ticket& ticket);
+/// If a cancellation is pending, suspends `h` so that end_wait() raises it and returns true: a wait
+/// that begins while cancelled takes nothing.
+bool suspend_if_cancelled(job_actor& self, std::coroutine_handle<> h);
+/// True when the job's next suspension point would raise `cancelled`.
+bool cancel_pending(job_actor& self);
+/// The identity a primitive records for the current job (a lock's owner, a limiter's borrower).
+const void* job_identity(job_actor& self) noexcept;
+
+/// One job waiting on a primitive. Lives in the waiting coroutine's frame; never moves while linked.
+struct waiter {
+  enum class state : std::uint8_t {
+    ready,      ///< did not suspend: the operation completed at once
+    deferred,   ///< did not start: a cancellation was pending
+    parked,     ///< linked and waiting
+    granted,    ///< the primitive completed the operation for it
+    failed,     ///< the primitive refused it (closed queue, broken barrier)
+  };
+  waiter() = default;
+  /// Awaiters are movable until awaited (e.g. into `wait_for`); a waiter is linked only while
+  /// its awaiter is suspended, so a move never sees a linked one.
+  waiter(waiter&& other) noexcept : value(other.value), tag(other.tag) {}
+  waiter& operator=(waiter&&) = delete;
+
+  waiter* prev = nullptr;
+  waiter* next = nullptr;
+  wake_ticket ticket;
+  state st = state::ready;
+  std::uint32_t value = 0;  ///< a small result some primitives hand over (a barrier's arrival index)
+  const void* tag = nullptr;  ///< who waits, for primitives that track holders (lock, limiter)
+};
+
+/// Tickets collected under a primitive's lock and unparked after it is released (declare it before
+/// the lock guard), so a woken job never contends for the lock its waker still holds.
+class wakeups {
+public:
+  wakeups() = default;
+  wakeups(const wakeups&) = delete;
+  wakeups& operator=(const wakeups&) = delete;
+  ~wakeups() {
+    for (auto& t : tickets_)
+      unpark(t);
+  }
+  void add(wake_ticket&& t) { tickets_.push_back(std::move(t)); }
+
+private:
+  std::vector<wake_ticket> tickets_;
+};
+
+/// An intrusive FIFO of waiters. Every member function requires the owning primitive's lock.
+class waiter_list {
+public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  std::size_t size() const noexcept { return size_; }
+  waiter& front() noexcept { return *head_; }
+  waiter* head() const noexcept { return head_; }
+  void push_back(waiter& w) noexcept;
+  void remove(waiter& w) noexcept;
+  /// Unlinks the first waiter, marks it `st` (granted or failed) and queues its wake-up.
+  waiter& settle_front(waiter::state st, wakeups& wake);
+  /// Settles every waiter with `st`.
+  void settle_all(waiter::state st, wakeups& wake);
+
+private:
+  waiter* head_ = nullptr;
+  waiter* tail_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/// Parks the current job on `list` (the caller holds the primitive's lock).
+void park_on(waiter_list& list, waiter& w, job_actor& self, std::coroutine_handle<> h);
+
+/// The first step after a wait on a primitive resumes: returns the state it ended in (ready,
+/// granted or failed); when it was interrupted before being settled, unlinks it and raises
+/// `cancelled` (or the scope's deadline).
+waiter::state finish_wait(std::mutex& mu, waiter_list& list, waiter& w);
+
+/// The awaiter of a wait on primitive `P`, which provides (possibly privately, befriending this):
+/// `bool begin_wait(waiter&, job_actor&, std::coroutine_handle<>)` — under its lock, completes the
+/// operation at once (false) or parks (true) — `end_wait(waiter&)` — the result, after finish_wait
+/// — and `static constexpr const char* wait_name`.
+// Awaiters have constructors on purpose: g++ 12 destroys an *aggregate* temporary with a
+// non-trivial destructor twice when it appears in a co_await expression (docs/coding-style.md).
+template <class P>
+struct primitive_wait {
+  explicit primitive_wait(P* primitive, waiter w = {}) noexcept : p(primitive), node(std::move(w)) {}
+  P* p;
+  waiter node;
+  bool await_ready() const noexcept { return false; }
+  bool await_suspend(std::coroutine_handle<> h) {
+    auto& self = require_job(P::wait_name);
+    if (suspend_if_cancelled(self, h)) {
+      node.st = waiter::state::deferred;
+      return true;
+    }
+    return p->begin_wait(node, self, h);
+  }
+  decltype(auto) await_resume() { return p->end_wait(node); }
+};
+
+} // namespace libactor::detail
