@@ -20,20 +20,22 @@ bool barrier::begin_wait(waiter& w, detail::job_actor& self, std::coroutine_hand
     return false;
   }
   if (waiters_.size() + 1 < parties_) {
-    detail::park_on(waiters_, w, self, h);
+    detail::park_on(mu_, waiters_, w, self, h);
     return true;
   }
   // The last party: release the round. Indices follow arrival order; cancelled waiters have
   // already left the list, so the indices stay distinct.
   std::uint32_t index = 0;
-  while (!waiters_.empty())
-    waiters_.settle_front(waiter::state::granted, wake).value = index++;
+  while (!waiters_.empty()) {
+    waiters_.front().value = index++;  // before settling: a settled waiter may resume at once
+    waiters_.settle_front(waiter::state::granted, wake);
+  }
   w.value = index;
   return false;
 }
 
 std::size_t barrier::end_wait(waiter& w) {
-  if (detail::finish_wait(mu_, waiters_, w) == waiter::state::failed)
+  if (detail::finish_wait(w) == waiter::state::failed)
     throw broken_barrier("libactor: the barrier was aborted or reset");
   return w.value;
 }

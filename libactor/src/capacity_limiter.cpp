@@ -37,12 +37,12 @@ bool capacity_limiter::begin_wait(waiter& w, detail::job_actor& self, std::corou
   for (auto* x = waiters_.head(); x != nullptr; x = x->next)
     if (x->tag == w.tag)
       throw usage_error("libactor: capacity_limiter: this borrower is already waiting for a token");
-  detail::park_on(waiters_, w, self, h);
+  detail::park_on(mu_, waiters_, w, self, h);
   return true;
 }
 
 void capacity_limiter::end_wait(waiter& w) {
-  auto st = detail::finish_wait(mu_, waiters_, w);
+  auto st = detail::finish_wait(w);
   if (st == waiter::state::granted && detail::cancel_pending(detail::require_job(wait_name))) {
     release_on_behalf_of(w.tag);  // a cancelled waiter never keeps a token
     throw cancelled{};

@@ -23,14 +23,14 @@ void condition::require_lock(const char* operation) const {
 bool condition::begin_wait(waiter& w, detail::job_actor& self, std::coroutine_handle<> h) {
   {
     std::lock_guard guard{mu_};
-    detail::park_on(waiters_, w, self, h);
+    detail::park_on(mu_, waiters_, w, self, h);
   }
   // Parked before the lock is released, so a notify right after the release reaches this waiter.
   lock_.release();
   return true;
 }
 
-void condition::end_wait(waiter& w) { detail::finish_wait(mu_, waiters_, w); }
+void condition::end_wait(waiter& w) { detail::finish_wait(w); }
 
 job<void> condition::wait() {
   require_lock("wait");

@@ -10,11 +10,11 @@ bool event::begin_wait(waiter& w, detail::job_actor& self, std::coroutine_handle
   std::lock_guard guard{mu_};
   if (set_)
     return false;
-  detail::park_on(waiters_, w, self, h);
+  detail::park_on(mu_, waiters_, w, self, h);
   return true;
 }
 
-void event::end_wait(waiter& w) { detail::finish_wait(mu_, waiters_, w); }
+void event::end_wait(waiter& w) { detail::finish_wait(w); }
 
 void event::set() {
   detail::wakeups wake;

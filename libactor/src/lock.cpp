@@ -17,12 +17,12 @@ bool lock::begin_wait(waiter& w, detail::job_actor& self, std::coroutine_handle<
     return false;
   }
   w.tag = me;
-  detail::park_on(waiters_, w, self, h);
+  detail::park_on(mu_, waiters_, w, self, h);
   return true;
 }
 
 void lock::end_wait(waiter& w) {
-  auto st = detail::finish_wait(mu_, waiters_, w);
+  auto st = detail::finish_wait(w);
   auto& self = detail::require_job(wait_name);
   if (st == waiter::state::granted && detail::cancel_pending(self)) {
     release();  // a cancelled waiter never keeps the lock: it goes to the next one

@@ -19,11 +19,24 @@ capacity_limiter& default_thread_limiter() {
 
 namespace libactor::detail {
 
-void submit(pool_kind kind, std::shared_ptr<offload_call> call) {
+void submit(pool_kind kind, std::shared_ptr<offload_call> call) noexcept {
+  // The job is already parked: a failure must complete the call, not unwind through the awaiter.
   auto* rt = runtime::current();
-  if (rt == nullptr)
-    throw usage_error("libactor: to_thread called while no runtime is running");
-  rt->pools().submit(kind, std::move(call));
+  try {
+    if (rt == nullptr)
+      throw usage_error("libactor: to_thread called while no runtime is running");
+    rt->pools().submit(kind, call);
+  } catch (...) {
+    call->refused = std::current_exception();
+    call->done.store(true, std::memory_order_release);
+    try {
+      if (call->limiter != nullptr)
+        call->limiter->release_on_behalf_of(call.get());
+      unpark(call->waiter);
+    } catch (const std::exception& e) {
+      log().critical("to_thread: could not report a refused call: {}", e.what());
+    }
+  }
 }
 
 offload_pools::offload_pools(unsigned blocking_threads, unsigned cpu_threads, timer_service& timers)
@@ -43,10 +56,11 @@ void offload_pools::submit(pool_kind kind, std::shared_ptr<offload_call> call) {
   std::lock_guard guard{mu_};
   if (closed_)
     throw usage_error("libactor: to_thread called while the runtime is shutting down");
+  auto& target = pool(kind);  // may throw (no thread could be started): nothing counted yet
   ++in_flight_;
   if (timers_.is_virtual())
     timers_.busy_inc();  // virtual time must not jump past work running on a pool thread
-  boost::asio::post(pool(kind), [this, call = std::move(call)] {
+  boost::asio::post(target, [this, call = std::move(call)] {
     if (!call->abandoned.load(std::memory_order_acquire))
       call->invoke();
     call->done.store(true, std::memory_order_release);

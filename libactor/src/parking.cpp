@@ -52,12 +52,11 @@ void waiter_list::remove(waiter& w) noexcept {
   --size_;
 }
 
-waiter& waiter_list::settle_front(waiter::state st, wakeups& wake) {
+void waiter_list::settle_front(waiter::state st, wakeups& wake) {
   auto& w = *head_;
   remove(w);
-  w.st = st;
   wake.add(std::move(w.ticket));
-  return w;
+  w.st.store(st, std::memory_order_release);  // last: from here on the waiter may be gone
 }
 
 void waiter_list::settle_all(waiter::state st, wakeups& wake) {
@@ -65,23 +64,38 @@ void waiter_list::settle_all(waiter::state st, wakeups& wake) {
     settle_front(st, wake);
 }
 
-void park_on(waiter_list& list, waiter& w, job_actor& self, std::coroutine_handle<> h) {
+void park_on(std::mutex& mu, waiter_list& list, waiter& w, job_actor& self, std::coroutine_handle<> h) {
   park(self, h, w.ticket);
   w.st = waiter::state::parked;
+  w.mu = &mu;
+  w.list = &list;
   list.push_back(w);
 }
 
-waiter::state finish_wait(std::mutex& mu, waiter_list& list, waiter& w) {
-  switch (w.st) {
+waiter::~waiter() {
+  if (st.load(std::memory_order_acquire) != state::parked)
+    return;  // never parked, or settled, or unlinked by finish_wait
+  std::lock_guard guard{*mu};
+  if (st.load(std::memory_order_relaxed) == state::parked)
+    list->remove(*this);
+}
+
+waiter::state finish_wait(waiter& w) {
+  auto st = w.st.load(std::memory_order_acquire);
+  switch (st) {
     case waiter::state::ready:
-      return w.st;
+    case waiter::state::failed:
+    case waiter::state::granted:
+      return st;  // completed or refused: settled ones keep their result even if cancelled meanwhile
     case waiter::state::deferred:
       break;
-    default: {
-      std::lock_guard guard{mu};
-      if (w.st != waiter::state::parked)
-        return w.st;  // settled, perhaps while a cancellation arrived: it keeps its result
-      list.remove(w);
+    case waiter::state::parked: {
+      std::lock_guard guard{*w.mu};
+      st = w.st.load(std::memory_order_relaxed);
+      if (st != waiter::state::parked)
+        return st;  // settled just now
+      w.list->remove(w);
+      w.st.store(waiter::state::ready, std::memory_order_relaxed);  // unlinked: nothing left for ~waiter
     }
   }
   // Interrupted (or never started) before being settled: this raises cancelled or the deadline.

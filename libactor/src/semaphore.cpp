@@ -13,12 +13,12 @@ bool semaphore::begin_wait(waiter& w, detail::job_actor& self, std::coroutine_ha
     --value_;
     return false;
   }
-  detail::park_on(waiters_, w, self, h);
+  detail::park_on(mu_, waiters_, w, self, h);
   return true;
 }
 
 void semaphore::end_wait(waiter& w) {
-  auto st = detail::finish_wait(mu_, waiters_, w);
+  auto st = detail::finish_wait(w);
   if (st == waiter::state::granted && detail::cancel_pending(detail::require_job(wait_name))) {
     release();  // a cancelled waiter never keeps a permit: it goes to the next one
     throw cancelled{};

@@ -249,7 +249,7 @@ private:
       return q->put_or_park(node, self, h);
     }
     void await_resume() {
-      if (detail::finish_wait(q->mu_, q->putters_, node) == detail::waiter::state::failed)
+      if (detail::finish_wait(node) == detail::waiter::state::failed)
         throw queue_closed("libactor: put on a closed queue");
     }
   };
@@ -270,7 +270,7 @@ private:
       return q->get_or_park(node, self, h);
     }
     auto await_resume() {
-      bool failed = detail::finish_wait(q->mu_, q->getters_, node) == detail::waiter::state::failed;
+      bool failed = detail::finish_wait(node) == detail::waiter::state::failed;
       if constexpr (EndAsNullopt) {
         return failed ? std::nullopt : std::move(node.slot);
       } else {
@@ -295,10 +295,10 @@ private:
       std::lock_guard guard{q->mu_};
       if (q->unfinished_ == 0)
         return false;
-      detail::park_on(q->joiners_, node, self, h);
+      detail::park_on(q->mu_, q->joiners_, node, self, h);
       return true;
     }
-    void await_resume() { detail::finish_wait(q->mu_, q->joiners_, node); }
+    void await_resume() { detail::finish_wait(node); }
   };
 
   // Each returns false when the operation completed (or failed) at once, true when parked.
@@ -310,7 +310,7 @@ private:
       return false;
     }
     if (!deliver_locked(node.item, wake)) {
-      detail::park_on(putters_, node, self, h);
+      detail::park_on(mu_, putters_, node, self, h);
       return true;
     }
     return false;
@@ -325,7 +325,7 @@ private:
       node.st = detail::waiter::state::failed;
       return false;
     }
-    detail::park_on(getters_, node, self, h);
+    detail::park_on(mu_, getters_, node, self, h);
     return true;
   }
 

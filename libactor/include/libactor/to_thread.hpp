@@ -58,11 +58,13 @@ public:
   capacity_limiter* limiter = nullptr;    // released on the job's behalf once the call returns
   std::atomic<bool> done{false};          // the outcome is stored (release/acquire)
   std::atomic<bool> abandoned{false};     // the job stopped waiting: skip the call if not started
+  std::exception_ptr refused;             // why the pool could not take the call (set before done)
 };
 
 /// Hands `call` to a pool: the pool thread runs it unless abandoned, marks it done, gives the
-/// limiter token back and unparks the waiter. Raises usage_error without a runtime.
-void submit(pool_kind kind, std::shared_ptr<offload_call> call);
+/// limiter token back and unparks the waiter. Never throws: a call the pool cannot take (no
+/// runtime, shutting down, no thread could be started) is completed at once with that error.
+void submit(pool_kind kind, std::shared_ptr<offload_call> call) noexcept;
 
 template <class R, class Fn>
 class offload_call_of final : public offload_call {
@@ -81,6 +83,8 @@ public:
     }
   }
   R take() {
+    if (refused)
+      std::rethrow_exception(refused);
     if (error_)
       std::rethrow_exception(error_);
     if constexpr (!std::is_void_v<R>)

@@ -11,6 +11,7 @@
 // was given: nothing is lost, and its next suspension point raises) or was not (it unlinks itself
 // and raises `cancelled`: nothing was taken). FIFO order of the list makes every primitive fair.
 
+#include <atomic>
 #include <coroutine>
 #include <cstdint>
 #include <mutex>
@@ -55,13 +56,20 @@ struct waiter {
   /// its awaiter is suspended, so a move never sees a linked one.
   waiter(waiter&& other) noexcept : value(other.value), tag(other.tag) {}
   waiter& operator=(waiter&&) = delete;
+  /// Unlinks a waiter still parked when its frame is torn down (a job killed at shutdown), so the
+  /// primitive never keeps a dangling pointer.
+  ~waiter();
 
   waiter* prev = nullptr;
   waiter* next = nullptr;
   wake_ticket ticket;
-  state st = state::ready;
+  /// Written last by the settler (release), so a waiter that reads a settled state (acquire) owns
+  /// its result without the primitive's lock — the primitive may already be gone by then.
+  std::atomic<state> st{state::ready};
   std::uint32_t value = 0;  ///< a small result some primitives hand over (a barrier's arrival index)
   const void* tag = nullptr;  ///< who waits, for primitives that track holders (lock, limiter)
+  std::mutex* mu = nullptr;   ///< the primitive's lock and list, set when parked
+  class waiter_list* list = nullptr;
 };
 
 /// Tickets collected under a primitive's lock and unparked after it is released (declare it before
@@ -90,8 +98,9 @@ public:
   waiter* head() const noexcept { return head_; }
   void push_back(waiter& w) noexcept;
   void remove(waiter& w) noexcept;
-  /// Unlinks the first waiter, marks it `st` (granted or failed) and queues its wake-up.
-  waiter& settle_front(waiter::state st, wakeups& wake);
+  /// Unlinks the first waiter, marks it `st` (granted or failed) and queues its wake-up. Hand the
+  /// waiter its result *before*: once settled, it may resume and vanish at any moment.
+  void settle_front(waiter::state st, wakeups& wake);
   /// Settles every waiter with `st`.
   void settle_all(waiter::state st, wakeups& wake);
 
@@ -101,13 +110,13 @@ private:
   std::size_t size_ = 0;
 };
 
-/// Parks the current job on `list` (the caller holds the primitive's lock).
-void park_on(waiter_list& list, waiter& w, job_actor& self, std::coroutine_handle<> h);
+/// Parks the current job on `list`, guarded by `mu` (which the caller holds).
+void park_on(std::mutex& mu, waiter_list& list, waiter& w, job_actor& self, std::coroutine_handle<> h);
 
 /// The first step after a wait on a primitive resumes: returns the state it ended in (ready,
 /// granted or failed); when it was interrupted before being settled, unlinks it and raises
 /// `cancelled` (or the scope's deadline).
-waiter::state finish_wait(std::mutex& mu, waiter_list& list, waiter& w);
+waiter::state finish_wait(waiter& w);
 
 /// The awaiter of a wait on primitive `P`, which provides (possibly privately, befriending this):
 /// `bool begin_wait(waiter&, job_actor&, std::coroutine_handle<>)` — under its lock, completes the
