@@ -1,5 +1,7 @@
 // The tutorial's AsyncFile: an async context manager (`async with`) that opens a file in enter()
 // and closes it in exit(), which la::with runs on every path (success, exception, cancellation).
+// As in the Python, every blocking call (open, write, close) runs on the blocking pool through
+// la::to_thread, so the worker threads that run jobs never wait for the disk.
 #include <libactor/libactor.hpp>
 
 #include <cstdio>
@@ -12,21 +14,24 @@
 
 namespace la = libactor;
 
-// to_thread (not in libactor yet) will move these blocking fopen/fputs/fclose calls off the workers.
+std::FILE* open_file(const std::string& filename, const char* mode) { return std::fopen(filename.c_str(), mode); }
+
 struct async_file {
   std::string filename;
   const char* mode;
   std::FILE* file = nullptr;
 
   la::job<std::FILE*> enter() {
-    file = std::fopen(filename.c_str(), mode);
+    // await asyncio.to_thread(open, self.filename, self.mode). The string is copied into the call
+    // (not its c_str()): a call outlives its job if that job is cancelled meanwhile.
+    file = co_await la::to_thread(open_file, filename, mode);
     if (file == nullptr)
       throw std::runtime_error("cannot open " + filename);
     co_return file;
   }
   la::job<void> exit(std::exception_ptr) {  // the body's error, if any: closing is the same
-    std::fclose(file);
-    co_return;
+    if (file != nullptr)
+      co_await la::to_thread(std::fclose, file);  // await asyncio.to_thread(self.file.close)
   }
 };
 
@@ -34,8 +39,7 @@ la::job<int> amain() {
   auto path = std::filesystem::temp_directory_path() / ("libactor_example_" + std::to_string(std::random_device{}()));
   async_file file{path.string(), "w"};
   co_await la::with(file, [](std::FILE*& f) -> la::job<void> {
-    std::fputs("Hello, Async World!", f);
-    co_return;
+    co_await la::to_thread(std::fputs, "Hello, Async World!", f);  // await asyncio.to_thread(f.write, ...)
   });
 
   std::stringstream content;

@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 
@@ -97,6 +98,79 @@ caf::behavior bouncer(caf::event_based_actor* self, caf::actor done) {
   };
 }
 
+// -- stream (queue throughput) -------------------------------------------------
+//
+// The sender pushes the ints 0 .. items-1 (int32_t, a CAF built-in type) to
+// the receiver. With window == 0 it sends them all in one turn: CAF's
+// mailbox is unbounded, so this is the fastest raw-CAF shape but has no
+// backpressure at all. With window > 0 it keeps at most `window` items
+// unacknowledged and the receiver acks every window/2 items with its running
+// count (credit-based flow control, what a bounded queue gives for free).
+
+using stream_go_atom = caf::atom_constant<caf::atom("sgo")>;
+using stream_ack_atom = caf::atom_constant<caf::atom("sack")>;
+
+struct stream_sender_state {
+  caf::actor receiver;
+  long items = 0;
+  long window = 0;  // 0: no flow control
+  long sent = 0;
+  long acked = 0;   // items the receiver has confirmed
+};
+
+// Sends as many items as the window allows; quits once all are sent.
+void stream_send_some(caf::stateful_actor<stream_sender_state>* self) {
+  auto& st = self->state;
+  const long limit = st.window == 0 ? st.items : std::min(st.items, st.acked + st.window);
+  for (; st.sent < limit; ++st.sent)
+    self->send(st.receiver, static_cast<int32_t>(st.sent));
+  if (st.sent == st.items)
+    self->quit();  // acks that still arrive are dropped
+}
+
+caf::behavior stream_sender(caf::stateful_actor<stream_sender_state>* self, caf::actor receiver, long items,
+                            long window) {
+  self->state.receiver = std::move(receiver);
+  self->state.items = items;
+  self->state.window = window;
+  return {
+    [=](stream_go_atom) { stream_send_some(self); },
+    [=](stream_ack_atom, int64_t received) {
+      self->state.acked = received;
+      stream_send_some(self);
+    },
+  };
+}
+
+struct stream_receiver_state {
+  caf::actor done;  // the scoped_actor waiting for the sum
+  long items = 0;
+  long ack_every = 0;  // 0: never ack
+  long count = 0;
+  int64_t sum = 0;
+};
+
+caf::behavior stream_receiver(caf::stateful_actor<stream_receiver_state>* self, caf::actor done, long items,
+                              long window) {
+  self->state.done = std::move(done);
+  self->state.items = items;
+  self->state.ack_every = window == 0 ? 0 : std::max(1L, window / 2);
+  return {
+    [=](int32_t x) {
+      auto& st = self->state;
+      st.sum += x;
+      if (++st.count == st.items) {
+        self->send(st.done, st.sum);
+        self->quit();
+        return;
+      }
+      if (st.ack_every != 0 && st.count % st.ack_every == 0)
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), stream_ack_atom::value,
+                   static_cast<int64_t>(st.count));
+    },
+  };
+}
+
 }  // namespace
 
 double skynet_seconds(int threads, long leaves, long long* sum) {
@@ -133,6 +207,24 @@ double pingpong_msgs_per_sec(int threads, long rounds) {
   self->send_exit(ping, caf::exit_reason::user_shutdown);
   self->send_exit(pong, caf::exit_reason::user_shutdown);
   return static_cast<double>(rounds) / secs;
+}
+
+double stream_items_per_sec(int threads, long items, long window, long long* sum) {
+  if (items <= 0)
+    return 0.0;
+  auto cfg = make_config(threads);
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto receiver = self->spawn(stream_receiver, caf::actor{self}, items, window);
+  auto sender = self->spawn(stream_sender, receiver, items, window);
+  int64_t result = 0;
+  const auto start = clock_type::now();
+  self->send(sender, stream_go_atom::value);
+  self->receive([&](int64_t s) { result = s; });
+  const double secs = seconds_since(start);
+  if (sum != nullptr)
+    *sum = result;
+  return static_cast<double>(items) / secs;  // both actors have quit
 }
 
 }  // namespace bench::caf_ref

@@ -19,4 +19,14 @@ double skynet_seconds(int threads, long leaves, long long* sum);
 // threads. Returns messages per second (rounds / wall seconds).
 double pingpong_msgs_per_sec(int threads, long rounds);
 
+// One event_based_actor sends the ints 0 .. items-1 to another, which counts
+// them; the clock stops when the receiver has all of them. window == 0: the
+// sender sends all of them in one turn (no flow control; the receiver's
+// mailbox grows without bound). window > 0: credit-based flow control, the
+// raw-CAF equivalent of a bounded queue — at most `window` items are unacked,
+// and the receiver acks every window/2 items. Runs in a fresh actor_system
+// with scheduler.max-threads = threads. Returns items per second; writes the
+// receiver's sum of the items to *sum (if sum != nullptr).
+double stream_items_per_sec(int threads, long items, long window, long long* sum);
+
 }  // namespace bench::caf_ref

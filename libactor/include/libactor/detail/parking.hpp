@@ -80,13 +80,21 @@ public:
   wakeups(const wakeups&) = delete;
   wakeups& operator=(const wakeups&) = delete;
   ~wakeups() {
-    for (auto& t : tickets_)
+    if (first_.job)
+      unpark(first_);
+    for (auto& t : rest_)
       unpark(t);
   }
-  void add(wake_ticket&& t) { tickets_.push_back(std::move(t)); }
+  void add(wake_ticket&& t) {
+    if (!first_.job)
+      first_ = std::move(t);  // the common case, one wake-up, allocates nothing
+    else
+      rest_.push_back(std::move(t));
+  }
 
 private:
-  std::vector<wake_ticket> tickets_;
+  wake_ticket first_;
+  std::vector<wake_ticket> rest_;
 };
 
 /// An intrusive FIFO of waiters. Every member function requires the owning primitive's lock.
