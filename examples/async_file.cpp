@@ -22,8 +22,8 @@ struct async_file {
   std::FILE* file = nullptr;
 
   la::job<std::FILE*> enter() {
-    // await asyncio.to_thread(open, self.filename, self.mode). The string is copied into the call
-    // (not its c_str()): a call outlives its job if that job is cancelled meanwhile.
+    // await asyncio.to_thread(open, self.filename, self.mode). The call gets a copy of the string,
+    // not its c_str(): if this job is cancelled, it stops waiting but a started call runs on.
     file = co_await la::to_thread(open_file, filename, mode);
     if (file == nullptr)
       throw std::runtime_error("cannot open " + filename);
