@@ -209,10 +209,12 @@ double pingpong_msgs_per_sec(int threads, long rounds) {
   return static_cast<double>(rounds) / secs;
 }
 
-double stream_items_per_sec(int threads, long items, long window, long long* sum) {
+double stream_items_per_sec(int threads, bool sharing, long items, long window, long long* sum) {
   if (items <= 0)
     return 0.0;
   auto cfg = make_config(threads);
+  if (sharing)
+    cfg.set("scheduler.policy", caf::atom("sharing"));  // an atom, as libactor's runtime sets it
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   auto receiver = self->spawn(stream_receiver, caf::actor{self}, items, window);

@@ -25,8 +25,9 @@ double pingpong_msgs_per_sec(int threads, long rounds);
 // mailbox grows without bound). window > 0: credit-based flow control, the
 // raw-CAF equivalent of a bounded queue — at most `window` items are unacked,
 // and the receiver acks every window/2 items. Runs in a fresh actor_system
-// with scheduler.max-threads = threads. Returns items per second; writes the
-// receiver's sum of the items to *sum (if sum != nullptr).
-double stream_items_per_sec(int threads, long items, long window, long long* sum);
+// with scheduler.max-threads = threads and scheduler.policy = "sharing" if
+// `sharing`, else the default "stealing". Returns items per second; writes
+// the receiver's sum of the items to *sum (if sum != nullptr).
+double stream_items_per_sec(int threads, bool sharing, long items, long window, long long* sum);
 
 }  // namespace bench::caf_ref
