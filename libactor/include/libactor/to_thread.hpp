@@ -83,10 +83,12 @@ public:
     }
   }
   R take() {
+    // The job takes the exception over: the pool thread, which may drop the call last, must not
+    // be the one to free an exception object the job is still reading.
     if (refused)
-      std::rethrow_exception(refused);
+      std::rethrow_exception(std::exchange(refused, nullptr));
     if (error_)
-      std::rethrow_exception(error_);
+      std::rethrow_exception(std::exchange(error_, nullptr));
     if constexpr (!std::is_void_v<R>)
       return std::move(value_->value);
   }
