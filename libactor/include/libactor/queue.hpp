@@ -93,7 +93,7 @@ private:
 template <class T, class Compare>
 class heap_store {
 public:
-  explicit heap_store(Compare cmp = Compare{}) : cmp_(std::move(cmp)) {}
+  heap_store(Compare cmp = Compare{}) : cmp_(std::move(cmp)) {}  // implicit: `priority_queue<T, C> q{n, C{...}}`
   std::size_t size() const noexcept { return items_.size(); }
   void push(T&& item) {
     items_.push_back(entry{std::move(item), next_seq_++});
@@ -394,7 +394,7 @@ template <class T>
 using lifo_queue = basic_queue<T, detail::lifo_store<T>>;
 /// Highest priority first by `Compare` (the greatest by std::priority_queue's rule); the default
 /// std::greater<T> serves the smallest first, like asyncio.PriorityQueue. Equal priorities come out
-/// in insertion order.
+/// in insertion order. A comparator with state is passed after the capacity: `q{100, by_deadline{now}}`.
 template <class T, class Compare = std::greater<T>>
 using priority_queue = basic_queue<T, detail::heap_store<T, Compare>>;
 
