@@ -54,9 +54,9 @@ void waiter_list::remove(waiter& w) noexcept {
 
 void waiter_list::settle_front(waiter::state st, wakeups& wake) {
   auto& w = *head_;
+  wake.add(std::move(w.ticket));  // first: it may throw (bad_alloc), and then nothing has changed
   remove(w);
-  wake.add(std::move(w.ticket));
-  w.st.store(st, std::memory_order_release);  // last: from here on the waiter may be gone
+  w.st.store(st, std::memory_order_release);
 }
 
 void waiter_list::settle_all(waiter::state st, wakeups& wake) {
@@ -72,12 +72,14 @@ void park_on(std::mutex& mu, waiter_list& list, waiter& w, job_actor& self, std:
   list.push_back(w);
 }
 
-waiter::~waiter() {
+void waiter::abandon() noexcept {
   if (st.load(std::memory_order_acquire) != state::parked)
-    return;  // never parked, or settled, or unlinked by finish_wait
+    return;  // never parked, or unlinked by finish_wait (a settled waiter is not touched again)
   std::lock_guard guard{*mu};
-  if (st.load(std::memory_order_relaxed) == state::parked)
+  if (st.load(std::memory_order_relaxed) == state::parked) {
     list->remove(*this);
+    st.store(state::ready, std::memory_order_relaxed);
+  }
 }
 
 waiter::state finish_wait(waiter& w) {
@@ -85,18 +87,23 @@ waiter::state finish_wait(waiter& w) {
   switch (st) {
     case waiter::state::ready:
     case waiter::state::failed:
+      if (w.mu == nullptr)
+        return st;  // completed or refused at once, without parking
+      [[fallthrough]];
     case waiter::state::granted:
-      return st;  // completed or refused: settled ones keep their result even if cancelled meanwhile
-    case waiter::state::deferred:
-      break;
     case waiter::state::parked: {
+      // Under the lock: a waiter interrupted by a cancellation may resume while its settler is
+      // still inside the primitive (settling others, unlocking); it must not return before that.
       std::lock_guard guard{*w.mu};
       st = w.st.load(std::memory_order_relaxed);
       if (st != waiter::state::parked)
-        return st;  // settled just now
+        return st;  // settled: it keeps its result, even if a cancellation arrived meanwhile
       w.list->remove(w);
       w.st.store(waiter::state::ready, std::memory_order_relaxed);  // unlinked: nothing left for ~waiter
+      break;
     }
+    case waiter::state::deferred:
+      break;
   }
   // Interrupted (or never started) before being settled: this raises cancelled or the deadline.
   end_wait(require_job("a wait"));

@@ -227,11 +227,18 @@ public:
   }
 
 private:
+  // Each unlinks itself before its payload is destroyed (a job killed while waiting), so no other
+  // job can move from, or into, a payload that is gone.
   struct putter : detail::waiter {
     explicit putter(T&& x) : item(std::move(x)) {}
+    putter(putter&&) = default;
+    ~putter() { abandon(); }
     T item;
   };
   struct getter : detail::waiter {
+    getter() = default;
+    getter(getter&&) = default;
+    ~getter() { abandon(); }
     std::optional<T> slot;
   };
 

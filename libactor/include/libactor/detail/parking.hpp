@@ -58,13 +58,16 @@ struct waiter {
   waiter& operator=(waiter&&) = delete;
   /// Unlinks a waiter still parked when its frame is torn down (a job killed at shutdown), so the
   /// primitive never keeps a dangling pointer.
-  ~waiter();
+  ~waiter() { abandon(); }
+  /// Unlinks the waiter if it is still parked; harmless otherwise. Waiters that carry a payload
+  /// call it in their own destructor, before the payload is destroyed.
+  void abandon() noexcept;
 
   waiter* prev = nullptr;
   waiter* next = nullptr;
   wake_ticket ticket;
-  /// Written last by the settler (release), so a waiter that reads a settled state (acquire) owns
-  /// its result without the primitive's lock — the primitive may already be gone by then.
+  /// Written by the settler under the primitive's lock; atomic so that ~waiter can tell without
+  /// the lock that a waiter which never parked (or was unlinked) has nothing to undo.
   std::atomic<state> st{state::ready};
   std::uint32_t value = 0;  ///< a small result some primitives hand over (a barrier's arrival index)
   const void* tag = nullptr;  ///< who waits, for primitives that track holders (lock, limiter)
@@ -123,7 +126,9 @@ void park_on(std::mutex& mu, waiter_list& list, waiter& w, job_actor& self, std:
 
 /// The first step after a wait on a primitive resumes: returns the state it ended in (ready,
 /// granted or failed); when it was interrupted before being settled, unlinks it and raises
-/// `cancelled` (or the scope's deadline).
+/// `cancelled` (or the scope's deadline). A parked waiter takes the primitive's lock once more, so
+/// that it never returns while its settler is still inside the primitive: the primitive must
+/// outlive the waits on it.
 waiter::state finish_wait(waiter& w);
 
 /// The awaiter of a wait on primitive `P`, which provides (possibly privately, befriending this):
