@@ -42,11 +42,7 @@ bool capacity_limiter::begin_wait(waiter& w, detail::job_actor& self, std::corou
 }
 
 void capacity_limiter::end_wait(waiter& w) {
-  auto st = detail::finish_wait(w);
-  if (st == waiter::state::granted && detail::cancel_pending(detail::require_job(wait_name))) {
-    release_on_behalf_of(w.tag);  // a cancelled waiter never keeps a token
-    throw cancelled{};
-  }
+  detail::finish_permit_wait(w, [&] { release_on_behalf_of(w.tag); });
 }
 
 bool capacity_limiter::try_acquire() {

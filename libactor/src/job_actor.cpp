@@ -391,8 +391,7 @@ bool job_actor::suspend_if_cancelled(std::coroutine_handle<> h) {
   if (!cancel_pending())
     return false;
   begin_wait(h, wait_kind::yield);
-  post_self(signal::interrupt, token_);
-  return true;
+  return defer_if_cancelled();  // the same deferral as every other wait that begins cancelled
 }
 
 wake job_actor::end_wait() {

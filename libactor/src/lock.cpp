@@ -22,12 +22,7 @@ bool lock::begin_wait(waiter& w, detail::job_actor& self, std::coroutine_handle<
 }
 
 void lock::end_wait(waiter& w) {
-  auto st = detail::finish_wait(w);
-  auto& self = detail::require_job(wait_name);
-  if (st == waiter::state::granted && detail::cancel_pending(self)) {
-    release();  // a cancelled waiter never keeps the lock: it goes to the next one
-    throw cancelled{};
-  }
+  detail::finish_permit_wait(w, [this] { release(); });
 }
 
 bool lock::try_acquire() {

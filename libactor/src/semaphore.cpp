@@ -18,11 +18,7 @@ bool semaphore::begin_wait(waiter& w, detail::job_actor& self, std::coroutine_ha
 }
 
 void semaphore::end_wait(waiter& w) {
-  auto st = detail::finish_wait(w);
-  if (st == waiter::state::granted && detail::cancel_pending(detail::require_job(wait_name))) {
-    release();  // a cancelled waiter never keeps a permit: it goes to the next one
-    throw cancelled{};
-  }
+  detail::finish_permit_wait(w, [this] { release(); });
 }
 
 bool semaphore::try_acquire() {

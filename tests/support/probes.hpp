@@ -1,7 +1,8 @@
 #pragma once
-// Small probes shared by the tests: proving that cleanup ran and how a job ended.
+// Small probes shared by the tests: proving that cleanup ran, how a job ended, what a queue holds.
 
 #include <atomic>
+#include <vector>
 
 #include <libactor/errors.hpp>
 #include <libactor/handle.hpp>
@@ -24,6 +25,19 @@ job<bool> is_cancelled(handle<T> h) {
     co_return true;
   }
   co_return false;
+}
+
+/// Everything a queue holds now, in its order, without waiting (a closed queue's try_get raises
+/// once it is empty, which ends the list too).
+template <class T, class Q>
+std::vector<T> take_all(Q& q) {
+  std::vector<T> out;
+  try {
+    while (auto x = q.try_get())
+      out.push_back(std::move(*x));
+  } catch (const queue_closed&) {
+  }
+  return out;
 }
 
 } // namespace libactor::testing

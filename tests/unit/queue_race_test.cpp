@@ -16,23 +16,13 @@
 namespace la = libactor;
 using namespace std::chrono_literals;
 using la::testing::is_cancelled;
+using la::testing::take_all;
 
 namespace {
 // Jobs on four workers at once, in real time, for the races.
 la::runtime_config four_threads() { return la::runtime_config{.threads = 4}; }
 // How long a race test waits for a job before reporting a hang (real time; normally milliseconds).
 constexpr auto patience = 60s;
-
-template <class T, class Q>
-std::vector<T> take_all(Q& q) {
-  std::vector<T> out;
-  try {
-    while (auto x = q.try_get())
-      out.push_back(std::move(*x));
-  } catch (const la::queue_closed&) {
-  }
-  return out;
-}
 
 } // namespace
 

@@ -24,6 +24,7 @@
 namespace la = libactor;
 using namespace std::chrono_literals;
 using la::testing::is_cancelled;
+using la::testing::take_all;
 
 namespace {
 // Virtual time: a job that waits on a queue is idle, so after the body's sleep every job spawned
@@ -81,18 +82,6 @@ la::job<std::optional<int>> next_of(la::queue<int>* q) { co_return co_await q->n
 la::job<la::clock::time_point> joined_at(la::queue<int>* q) {
   co_await q->join();
   co_return la::clock::now();
-}
-
-// Everything a queue holds now, in its order (try_get raises once a closed queue is empty).
-template <class T, class Q>
-std::vector<T> take_all(Q& q) {
-  std::vector<T> out;
-  try {
-    while (auto x = q.try_get())
-      out.push_back(std::move(*x));
-  } catch (const la::queue_closed&) {
-  }
-  return out;
 }
 
 // A coroutine that is not a libactor job, to await a queue outside any job.

@@ -1,6 +1,8 @@
 // Header-only helpers shared by the bench programs (no CAF dependency).
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <libactor/run.hpp>
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
@@ -16,6 +18,17 @@
 #include <vector>
 
 namespace bench {
+
+// The --policy option every benchmark takes: "stealing" (CAF's default) or "sharing".
+inline void add_policy_option(CLI::App& app, std::string& policy,
+                              const char* help = "scheduler policy: stealing or sharing") {
+  app.add_option("--policy", policy, help)->check(CLI::IsMember({"stealing", "sharing"}));
+}
+
+// libactor's scheduler policy for a --policy value.
+inline libactor::scheduler_policy policy_of(const std::string& policy) {
+  return policy == "sharing" ? libactor::scheduler_policy::work_sharing : libactor::scheduler_policy::work_stealing;
+}
 
 // Resident set size of this process in KiB, from /proc/self/status (VmRSS).
 // Returns -1 if it cannot be read (e.g. not Linux).

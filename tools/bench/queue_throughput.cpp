@@ -87,14 +87,12 @@ int main(int argc, char** argv) {
   app.add_option("--capacity", capacity, "queue capacity (also the CAF reference's credit window)")
     ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
   app.add_option("--threads", threads, "worker threads for libactor and CAF");
-  app.add_option("--policy", policy, "scheduler policy for libactor and CAF: stealing or sharing")
-    ->check(CLI::IsMember({"stealing", "sharing"}));
+  bench::add_policy_option(app, policy, "scheduler policy for libactor and CAF: stealing or sharing");
   app.add_option("--reps", reps, "repetitions (the median is reported)")->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   const bool sharing = policy == "sharing";
-  const la::runtime_config config{
-    .threads = threads, .policy = sharing ? la::scheduler_policy::work_sharing : la::scheduler_policy::work_stealing};
+  const la::runtime_config config{.threads = threads, .policy = bench::policy_of(policy)};
   const long long expected = static_cast<long long>(items) * (items - 1) / 2;
   std::vector<double> ours, caf_window, caf_flood, cross;
   for (int i = 0; i < reps; ++i) {

@@ -69,14 +69,11 @@ int main(int argc, char** argv) {
   app.add_option("--jobs", n, "jobs spawned")->check(CLI::PositiveNumber);
   app.add_option("--limit", limit, "semaphore permits")->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "worker threads");
-  app.add_option("--policy", policy, "scheduler policy: stealing or sharing")
-    ->check(CLI::IsMember({"stealing", "sharing"}));
+  bench::add_policy_option(app, policy);
   app.add_option("--reps", reps, "repetitions (the median is reported)")->check(CLI::PositiveNumber);
   app.add_flag("!--no-python", python, "skip the Python references");
   CLI11_PARSE(app, argc, argv);
-  const la::runtime_config config{.threads = threads,
-                                  .policy = policy == "sharing" ? la::scheduler_policy::work_sharing
-                                                                : la::scheduler_policy::work_stealing};
+  const la::runtime_config config{.threads = threads, .policy = bench::policy_of(policy)};
 
   std::vector<double> ours;
   long peak = 0;

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   bool python = true;
   std::string policy = "stealing";
   app.add_option("--jobs", n, "sleeping jobs");
-  app.add_option("--policy", policy, "scheduler policy: stealing or sharing")->check(CLI::IsMember({"stealing", "sharing"}));
+  bench::add_policy_option(app, policy);
   app.add_option("--python-tasks", python_tasks, "sleeping asyncio tasks in the reference");
   app.add_option("--threads", threads, "worker threads");
   app.add_flag("!--no-python", python, "skip the Python asyncio reference");
@@ -66,9 +66,7 @@ int main(int argc, char** argv) {
 
   std::vector<float> lateness(static_cast<size_t>(n));
   la::run(measure(n, lateness),
-          la::runtime_config{.threads = threads,
-                             .policy = policy == "sharing" ? la::scheduler_policy::work_sharing
-                                                           : la::scheduler_policy::work_stealing});
+          la::runtime_config{.threads = threads, .policy = bench::policy_of(policy)});
   std::sort(lateness.begin(), lateness.end());
   auto pick = [&](double q) { return lateness[std::min(lateness.size() - 1, static_cast<size_t>(q * lateness.size()))]; };
   const long rss = peak_rss_kb();

@@ -59,14 +59,11 @@ int main(int argc, char** argv) {
   std::string policy = "stealing";
   app.add_option("--calls", calls, "sequential to_thread calls per repetition")->check(CLI::Range(1L, long{INT_MAX}));
   app.add_option("--threads", threads, "worker threads");
-  app.add_option("--policy", policy, "scheduler policy: stealing or sharing")
-    ->check(CLI::IsMember({"stealing", "sharing"}));
+  bench::add_policy_option(app, policy);
   app.add_option("--reps", reps, "repetitions (the medians are reported)")->check(CLI::PositiveNumber);
   app.add_flag("!--no-python", python, "skip the Python asyncio reference");
   CLI11_PARSE(app, argc, argv);
-  const la::runtime_config config{.threads = threads,
-                                  .policy = policy == "sharing" ? la::scheduler_policy::work_sharing
-                                                                : la::scheduler_policy::work_stealing};
+  const la::runtime_config config{.threads = threads, .policy = bench::policy_of(policy)};
 
   std::vector<double> p50, p99, rate;
   for (int i = 0; i < reps; ++i) {

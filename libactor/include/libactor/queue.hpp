@@ -248,12 +248,8 @@ private:
     put_awaiter(basic_queue* queue, T&& item) : q(queue), node(std::move(item)) {}
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> h) {
-      auto& self = detail::require_job("queue::put");
-      if (detail::suspend_if_cancelled(self, h)) {
-        node.st = detail::waiter::state::deferred;
-        return true;
-      }
-      return q->put_or_park(node, self, h);
+      return detail::begin_or_defer(node, "queue::put", h,
+                                    [&](detail::job_actor& self) { return q->put_or_park(node, self, h); });
     }
     void await_resume() {
       if (detail::finish_wait(node) == detail::waiter::state::failed)
@@ -269,12 +265,8 @@ private:
     getter node;
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> h) {
-      auto& self = detail::require_job("queue::get");
-      if (detail::suspend_if_cancelled(self, h)) {
-        node.st = detail::waiter::state::deferred;
-        return true;
-      }
-      return q->get_or_park(node, self, h);
+      return detail::begin_or_defer(node, "queue::get", h,
+                                    [&](detail::job_actor& self) { return q->get_or_park(node, self, h); });
     }
     auto await_resume() {
       bool failed = detail::finish_wait(node) == detail::waiter::state::failed;
@@ -294,16 +286,13 @@ private:
     detail::waiter node;
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> h) {
-      auto& self = detail::require_job("queue::join");
-      if (detail::suspend_if_cancelled(self, h)) {
-        node.st = detail::waiter::state::deferred;
+      return detail::begin_or_defer(node, "queue::join", h, [&](detail::job_actor& self) {
+        std::lock_guard guard{q->mu_};
+        if (q->unfinished_ == 0)
+          return false;
+        detail::park_on(q->mu_, q->joiners_, node, self, h);
         return true;
-      }
-      std::lock_guard guard{q->mu_};
-      if (q->unfinished_ == 0)
-        return false;
-      detail::park_on(q->mu_, q->joiners_, node, self, h);
-      return true;
+      });
     }
     void await_resume() { detail::finish_wait(node); }
   };

@@ -20,6 +20,7 @@
 
 #include <libactor/detail/actor_ref.hpp>
 #include <libactor/detail/runtime_api.hpp>
+#include <libactor/errors.hpp>
 
 namespace libactor::detail {
 
@@ -131,6 +132,30 @@ void park_on(std::mutex& mu, waiter_list& list, waiter& w, job_actor& self, std:
 /// outlive the waits on it.
 waiter::state finish_wait(waiter& w);
 
+/// The common await_suspend of every wait on a primitive: a job that is already cancelled takes
+/// nothing (the waiter is marked deferred and finish_wait raises); otherwise `begin(self)` runs —
+/// under the primitive's lock it completes the operation at once (false) or parks (true).
+template <class Begin>
+bool begin_or_defer(waiter& w, const char* operation, std::coroutine_handle<> h, Begin&& begin) {
+  auto& self = require_job(operation);
+  if (suspend_if_cancelled(self, h)) {
+    w.st = waiter::state::deferred;
+    return true;
+  }
+  return begin(self);
+}
+
+/// finish_wait for a wait that is handed a permit (lock, semaphore, limiter token): a waiter whose
+/// job is cancelled by the time it resumes never keeps the permit — `give_back()` passes it on
+/// and `cancelled` is raised, as asyncio's primitives do.
+template <class GiveBack>
+void finish_permit_wait(waiter& w, GiveBack&& give_back) {
+  if (finish_wait(w) == waiter::state::granted && cancel_pending(require_job("a wait"))) {
+    give_back();
+    throw cancelled{};
+  }
+}
+
 /// The awaiter of a wait on primitive `P`, which provides (possibly privately, befriending this):
 /// `bool begin_wait(waiter&, job_actor&, std::coroutine_handle<>)` — under its lock, completes the
 /// operation at once (false) or parks (true) — `end_wait(waiter&)` — the result, after finish_wait
@@ -144,12 +169,7 @@ struct primitive_wait {
   waiter node;
   bool await_ready() const noexcept { return false; }
   bool await_suspend(std::coroutine_handle<> h) {
-    auto& self = require_job(P::wait_name);
-    if (suspend_if_cancelled(self, h)) {
-      node.st = waiter::state::deferred;
-      return true;
-    }
-    return p->begin_wait(node, self, h);
+    return begin_or_defer(node, P::wait_name, h, [&](job_actor& self) { return p->begin_wait(node, self, h); });
   }
   decltype(auto) await_resume() { return p->end_wait(node); }
 };
