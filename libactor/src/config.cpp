@@ -48,6 +48,9 @@ void apply_blocking(runtime_config& c, std::string_view v, std::string_view sett
 void apply_cpu(runtime_config& c, std::string_view v, std::string_view setting) {
   c.cpu_threads = parse_int<unsigned>(v, setting, 0, max_threads);
 }
+void apply_io(runtime_config& c, std::string_view v, std::string_view setting) {
+  c.io_threads = parse_int<unsigned>(v, setting, 0, max_threads);
+}
 
 } // namespace
 
@@ -62,6 +65,8 @@ runtime_config parse_config(int argc, const char* const* argv, runtime_config co
     apply_blocking(config, v, "LIBACTOR_BLOCKING_THREADS");
   if (const char* v = std::getenv("LIBACTOR_CPU_THREADS"))
     apply_cpu(config, v, "LIBACTOR_CPU_THREADS");
+  if (const char* v = std::getenv("LIBACTOR_IO_THREADS"))
+    apply_io(config, v, "LIBACTOR_IO_THREADS");
   if (argc <= 1 || argv == nullptr)
     return config;
 
@@ -69,12 +74,13 @@ runtime_config parse_config(int argc, const char* const* argv, runtime_config co
   CLI::App app{"libactor runtime options"};
   app.allow_extras();
   app.set_help_flag();
-  std::string threads, policy, grace, blocking, cpu;
+  std::string threads, policy, grace, blocking, cpu, io;
   app.add_option("--libactor-threads", threads, "worker threads (0 = one per core)");
   app.add_option("--libactor-policy", policy, "scheduler policy: stealing or sharing");
   app.add_option("--libactor-shutdown-grace-ms", grace, "shutdown grace period in milliseconds");
   app.add_option("--libactor-blocking-threads", blocking, "threads of the to_thread pool");
   app.add_option("--libactor-cpu-threads", cpu, "threads of the to_cpu_pool pool (0 = one per core)");
+  app.add_option("--libactor-io-threads", io, "I/O threads that run sockets and connection jobs (0 = one per core)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -84,7 +90,7 @@ runtime_config parse_config(int argc, const char* const* argv, runtime_config co
     if (extra.rfind("--libactor-", 0) == 0)
       throw config_error("libactor: unknown option '" + extra +
                          "' (known: --libactor-threads, --libactor-policy, --libactor-shutdown-grace-ms, "
-                         "--libactor-blocking-threads, --libactor-cpu-threads)");
+                         "--libactor-blocking-threads, --libactor-cpu-threads, --libactor-io-threads)");
   }
   if (app.count("--libactor-threads"))
     apply_threads(config, threads, "--libactor-threads");
@@ -96,6 +102,8 @@ runtime_config parse_config(int argc, const char* const* argv, runtime_config co
     apply_blocking(config, blocking, "--libactor-blocking-threads");
   if (app.count("--libactor-cpu-threads"))
     apply_cpu(config, cpu, "--libactor-cpu-threads");
+  if (app.count("--libactor-io-threads"))
+    apply_io(config, io, "--libactor-io-threads");
   return config;
 }
 

@@ -11,6 +11,7 @@
 #include <caf/system_messages.hpp>
 
 #include "assert.hpp"
+#include "io_threads.hpp"
 #include "log.hpp"
 #include "runtime.hpp"
 #include "timers.hpp"
@@ -110,10 +111,7 @@ void job_actor::enqueue(caf::mailbox_element_ptr what, caf::execution_unit* eu) 
       // The previous turn (seen through the inbox's atomics) and this send happen before the next
       // turn, which CAF's uninstrumented scheduler starts.
       tsan_release(ctrl());
-      if (eu != nullptr)
-        eu->exec_later(this);
-      else
-        home_system().scheduler().enqueue(this);
+      schedule_turn(eu);
       break;
     case caf::intrusive::inbox_result::queue_closed:
       // A request to a job that has ended bounces at once: the asker fails without waiting.
@@ -133,7 +131,13 @@ void job_actor::launch(caf::execution_unit* eu, bool, bool) {
   if (rt_.timers().is_virtual())
     rt_.timers().busy_inc();
   caf::intrusive_ptr_add_ref(ctrl());
-  if (eu != nullptr)
+  schedule_turn(eu);
+}
+
+void job_actor::schedule_turn(caf::execution_unit* eu) {
+  if (home_ != nullptr)
+    home_->schedule(this);  // like CAF's brokers: whoever wakes the job, its turn runs at home
+  else if (eu != nullptr)
     eu->exec_later(this);
   else
     home_system().scheduler().enqueue(this);

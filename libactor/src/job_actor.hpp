@@ -33,6 +33,7 @@
 namespace libactor::detail {
 
 class runtime;
+class io_thread;
 
 class job_actor final : public caf::local_actor, public caf::resumable {
 public:
@@ -50,6 +51,10 @@ public:
   void intrusive_ptr_release_impl() override;
 
   record_base& record() noexcept { return rec_; }
+  /// Homes the job on an I/O thread: its turns run there instead of on CAF's workers. Set once,
+  /// before launch.
+  void set_home(io_thread* home) noexcept { home_ = home; }
+  io_thread* home() const noexcept { return home_; }
   /// True when the job's next suspension point raises `cancelled`: the job, or a cancel scope that
   /// encloses the current point (up to the nearest shield), is cancelled or past its deadline.
   bool cancel_pending();
@@ -101,6 +106,8 @@ private:
     void clear(const caf::error& reason) noexcept;  // bounces requests
   };
 
+  /// Queues a turn: on the home I/O thread, or on the scheduler (the worker `eu`, if any).
+  void schedule_turn(caf::execution_unit* eu);
   /// Moves everything from the inbox into the FIFOs; false when there was nothing.
   bool fetch_mailbox();
   caf::mailbox_element* next_message();
@@ -135,6 +142,7 @@ private:
   fifo urgent_;
   fifo normal_;
   runtime& rt_;
+  io_thread* home_ = nullptr;        // null: CAF's scheduler runs the turns
   record_base& rec_;                 // referenced until terminate()
   std::coroutine_handle<> body_;     // the job's root frame, until it ends
   std::coroutine_handle<> resume_point_;
@@ -173,4 +181,9 @@ private:
   job_actor* previous_;
 };
 
+} // namespace libactor::detail
+
+namespace libactor::detail {
+/// Launches `body` as a new job actor, homed on `io` (null: CAF's workers).
+void launch_on(runtime& rt, record_base& rec, std::coroutine_handle<> body, io_thread* io);
 } // namespace libactor::detail

@@ -41,6 +41,7 @@ runtime::runtime(const runtime_config& config)
     the_runtime.store(nullptr, std::memory_order_release);
     throw;
   }
+  io_ = std::make_unique<io_threads>(*system_, config.io_threads != 0 ? config.io_threads : cores);
 }
 
 runtime::~runtime() {
@@ -48,6 +49,9 @@ runtime::~runtime() {
   // outlives the grace period is left running, with the pools leaked (see offload_pools.hpp).
   if (!pools_->drain(shutdown_grace_))
     (void)pools_.release();
+  // Then the I/O threads: every job has ended (run() reaped them), so what is left are sockets
+  // nobody awaits; destroying the io_contexts closes them and gives back queued turns' references.
+  io_.reset();
   // The actor system first: deleting it joins the workers, which may still be finishing the turn
   // in which a job ended (and touch the timers). Timers firing meanwhile find closed mailboxes.
   delete system_;
@@ -55,7 +59,11 @@ runtime::~runtime() {
   the_runtime.store(nullptr, std::memory_order_release);
 }
 
-void runtime::abandon() noexcept { system_ = nullptr; }
+void runtime::abandon() noexcept {
+  // A job that never suspends again may be stuck on an I/O thread: joining it would hang too.
+  (void)io_.release();
+  system_ = nullptr;
+}
 
 void runtime::add_live(record_base& rec) noexcept {
   rec.retain();

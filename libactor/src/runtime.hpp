@@ -16,6 +16,7 @@
 #include <libactor/detail/record.hpp>
 #include <libactor/run.hpp>
 
+#include "io_threads.hpp"
 #include "offload_pools.hpp"
 #include "timers.hpp"
 
@@ -32,6 +33,7 @@ public:
   caf::actor_system& system() noexcept { return *system_; }
   timer_service& timers() noexcept { return *timers_; }
   offload_pools& pools() noexcept { return *pools_; }
+  io_threads& io() noexcept { return *io_; }
 
   // -- registry of live jobs (so that shutdown can cancel, kill and name them) ---------------
   void add_live(record_base& rec) noexcept;
@@ -58,6 +60,7 @@ private:
   std::chrono::milliseconds shutdown_grace_;
   caf::actor_system_config cfg_;
   caf::actor_system* system_;
+  std::unique_ptr<io_threads> io_;  // after system_: its threads run job turns
   std::array<shard, shard_count> shards_;
   std::atomic<std::int64_t> live_{0};
   std::mutex idle_mu_;

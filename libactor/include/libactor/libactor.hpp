@@ -17,12 +17,15 @@
 #include <libactor/job.hpp>
 #include <libactor/lock.hpp>
 #include <libactor/message.hpp>
+#include <libactor/open_connection.hpp>
 #include <libactor/queue.hpp>
 #include <libactor/release_guard.hpp>
 #include <libactor/run.hpp>
 #include <libactor/semaphore.hpp>
+#include <libactor/server.hpp>
 #include <libactor/shield.hpp>
 #include <libactor/spawn.hpp>
+#include <libactor/stream.hpp>
 #include <libactor/task_group.hpp>
 #include <libactor/this_job.hpp>
 #include <libactor/time.hpp>

@@ -42,6 +42,10 @@ struct runtime_config {
   /// Threads of the CPU pool that runs `to_cpu_pool` calls, separate from the workers; 0 means one
   /// per hardware core. Env LIBACTOR_CPU_THREADS, flag --libactor-cpu-threads.
   unsigned cpu_threads = 0;
+  /// I/O threads: each runs one Asio io_context that owns sockets, and the turns of the jobs
+  /// homed on it (connection handlers, see server.hpp). Started on first network use; 0 means one
+  /// per hardware core. Env LIBACTOR_IO_THREADS, flag --libactor-io-threads.
+  unsigned io_threads = 0;
 };
 
 /// Applies LIBACTOR_* environment variables and then --libactor-* flags of argv on top of `base`.

@@ -21,6 +21,18 @@
 
 namespace libactor {
 
+/// Where a spawned job's turns run.
+enum class job_home {
+  /// CAF's scheduler: any worker thread, with work stealing (the default).
+  workers,
+  /// An I/O thread (run.hpp, runtime_config::io_threads): the spawning I/O thread when spawned from
+  /// one, otherwise the next in round-robin order. Sockets the job opens live on the same thread,
+  /// so their events resume it without a cross-thread wake-up; use it for jobs that mostly do
+  /// network I/O (server.hpp runs connection handlers there). CPU-heavy work on an I/O thread
+  /// delays the sockets and jobs that share it: offload it (to_thread.hpp) or spawn a worker job.
+  io_thread,
+};
+
 /// How to spawn a job.
 ///
 /// Deliberately trivially copyable: g++ 12 relocates class temporaries with internal pointers (such
@@ -28,30 +40,43 @@ namespace libactor {
 struct spawn_options {
   /// Shown in logs, leak reports and `this_job::name()`; defaults to "job-<id>". Copied at spawn.
   std::string_view name;
+  /// Where the job's turns run (see job_home).
+  enum job_home home = job_home::workers;
 };
 
 namespace detail {
 /// Starts `body` (whose promise reports to `rec`) as a new actor. Throws usage_error without a runtime.
-void launch(record_base& rec, std::coroutine_handle<> body);
+void launch(record_base& rec, std::coroutine_handle<> body, job_home home = job_home::workers);
+} // namespace detail
+
+namespace detail {
+/// The body of spawn, with the actor started by `start(record, body)`.
+template <class T, class Start>
+handle<T> spawn_with(job<T> j, std::string_view name, Start&& start) {
+  if (!j.valid())
+    throw usage_error("libactor: spawn of an empty (moved-from) job");
+  record_ptr<record<T>> rec{new record<T>()};
+  rec->given_name = name;
+  auto body = j.release();
+  body.promise().root_ = rec.get();
+  try {
+    start(static_cast<record_base&>(*rec), std::coroutine_handle<>(body));
+  } catch (...) {
+    body.destroy();
+    throw;
+  }
+  return handle<T>{std::move(rec)};
+}
 } // namespace detail
 
 /// Spawns `j` as a new job (an actor with a mailbox) and returns its handle. Callable from a job or
 /// from any thread while `run` is running; throws usage_error otherwise or for an empty job.
 template <class T>
 handle<T> spawn(job<T> j, spawn_options options = {}) {
-  if (!j.valid())
-    throw usage_error("libactor: spawn of an empty (moved-from) job");
-  detail::record_ptr<detail::record<T>> rec{new detail::record<T>()};
-  rec->given_name = options.name;
-  auto body = j.release();
-  body.promise().root_ = rec.get();
-  try {
-    detail::launch(*rec, body);
-  } catch (...) {
-    body.destroy();
-    throw;
-  }
-  return handle<T>{std::move(rec)};
+  return detail::spawn_with(std::move(j), options.name, [home = options.home](detail::record_base& rec,
+                                                                               std::coroutine_handle<> body) {
+    detail::launch(rec, body, home);
+  });
 }
 
 } // namespace libactor

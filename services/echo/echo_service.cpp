@@ -1,0 +1,61 @@
+#include "echo_service.hpp"
+
+#include <array>
+#include <cstdio>
+#include <span>
+
+#include <spdlog/spdlog.h>
+
+#include <libactor/errors.hpp>
+#include <libactor/server.hpp>
+#include <libactor/shield.hpp>
+
+namespace la = libactor;
+
+namespace echo {
+
+namespace {
+
+/// Echoes until end of stream. `write` waits while the peer has not taken max_pending_bytes of
+/// earlier echoes, so a client that sends without reading stops being read: memory stays bounded.
+la::job<void> echo_connection(la::stream& s) {
+  std::array<std::byte, 8192> buffer;
+  while (auto n = co_await s.read_some(buffer))
+    co_await s.write(std::span{buffer}.first(n));
+}
+
+} // namespace
+
+la::job<int> serve(settings cfg) {
+  la::serve_options options;
+  options.max_connections = cfg.max_connections;
+  options.idle_timeout = cfg.idle_timeout;
+  options.stream.high_water = cfg.max_pending_bytes;
+  options.stream.low_water = cfg.max_pending_bytes / 4;
+  std::optional<la::server> server;
+  try {
+    server.emplace(co_await la::start_server(echo_connection, cfg.host, cfg.port, options));
+  } catch (const la::connection_error& e) {
+    std::fprintf(stderr, "libactor-echo: %s\n", e.what());
+    co_return 1;
+  }
+  std::printf("libactor-echo listening on %s:%u\n", server->address().c_str(), server->port());
+  std::fflush(stdout);
+  spdlog::info("serving on {}:{} with {} I/O thread(s), max {} connections, idle timeout {} ms, max pending {} bytes",
+               server->address(), server->port(), cfg.threads, cfg.max_connections, cfg.idle_timeout.count(),
+               cfg.max_pending_bytes);
+  try {
+    co_await server->serve_forever();
+  } catch (const la::cancelled&) {
+    // SIGINT/SIGTERM cancelled main: shut down gracefully below (outside the handler).
+  }
+  spdlog::info("shutting down: {} connection(s) open, {} ms to finish", server->stats().active,
+               cfg.shutdown_timeout.count());
+  co_await la::shield(server->shutdown(cfg.shutdown_timeout));
+  auto st = server->stats();
+  spdlog::info("stopped: accepted={} rejected={} idle_closed={} errors={}", st.accepted, st.rejected, st.idle_closed,
+               st.failed);
+  co_return 0;
+}
+
+} // namespace echo
