@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick start, step 1: installs missing packages, builds libactor, its examples and tools, and
-# runs the main demo.
+# Quick start, step 1: installs missing packages, builds libactor, its examples, services and tools,
+# and runs the main demo: the asyncio tour (examples/demo.cpp), then the echo service driven by the
+# load generator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh
@@ -8,3 +9,5 @@ cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIBACTO
 cmake --build build/release
 echo
 build/release/examples/demo
+echo
+tools/echo_demo.sh build/release

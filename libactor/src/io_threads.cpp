@@ -7,6 +7,7 @@
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 #include "job_actor.hpp"
+#include "log.hpp"
 
 namespace libactor::detail {
 
@@ -35,7 +36,16 @@ io_thread::io_thread(caf::actor_system& system, std::size_t index)
   : caf::execution_unit(&system), index_(index), work_(ctx_.get_executor()) {
   thread_ = std::thread([this] {
     tl_io_thread = this;
-    ctx_.run();
+    for (;;) {
+      try {
+        ctx_.run();
+        return;
+      } catch (const std::exception& e) {
+        // A handler failed (out of memory while waking a job): the thread must go on serving the
+        // other sockets and jobs homed here.
+        log().error("I/O thread {}: a handler failed: {}", index_, e.what());
+      }
+    }
   });
 }
 

@@ -32,6 +32,7 @@ la::job<int> serve(settings cfg) {
   options.idle_timeout = cfg.idle_timeout;
   options.stream.high_water = cfg.max_pending_bytes;
   options.stream.low_water = cfg.max_pending_bytes / 4;
+  options.handlers = cfg.handlers_on_workers ? la::job_home::workers : la::job_home::io_thread;
   std::optional<la::server> server;
   try {
     server.emplace(co_await la::start_server(echo_connection, cfg.host, cfg.port, options));

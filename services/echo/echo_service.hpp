@@ -8,6 +8,7 @@
 #include <string>
 
 #include <libactor/job.hpp>
+#include <libactor/spawn.hpp>
 
 namespace echo {
 
@@ -19,6 +20,7 @@ struct settings {
   std::chrono::milliseconds idle_timeout{60'000};  // 0: never
   std::size_t max_pending_bytes = 64 * 1024;
   std::chrono::milliseconds shutdown_timeout{5'000};
+  bool handlers_on_workers = false;  // run connections on CAF's workers instead of the I/O threads
 };
 
 /// Serves until cancelled (SIGINT/SIGTERM), then shuts down gracefully. Returns the exit code:

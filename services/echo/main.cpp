@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   echo::settings cfg;
   int port = cfg.port;
   double idle_s = 60, shutdown_s = 5;
-  std::string level = "info";
+  std::string level = "info", handlers = "io", policy = "stealing";
   app.add_option("--host", cfg.host, "address to listen on")->capture_default_str();
   app.add_option("--port", port, "port to listen on; 0 picks a free one (printed)")
     ->check(CLI::Range(0, 65535))->capture_default_str();
@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32))->capture_default_str();
   app.add_option("--shutdown-timeout", shutdown_s, "seconds in-flight echoes get after SIGINT/SIGTERM")
     ->check(CLI::Range(0.0, 3600.0))->capture_default_str();
+  app.add_option("--handlers", handlers,
+                 "where connection jobs run: io (their socket's I/O thread) or workers (CAF's scheduler); for benchmarks")
+    ->check(CLI::IsMember({"io", "workers"}))->capture_default_str();
+  app.add_option("--scheduler-policy", policy, "CAF scheduler policy of the workers: stealing or sharing")
+    ->check(CLI::IsMember({"stealing", "sharing"}))->capture_default_str();
   app.add_option("--log-level", level, "trace, debug, info, warn, error or off")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))->capture_default_str();
   try {
@@ -62,6 +67,7 @@ int main(int argc, char** argv) {
   cfg.port = static_cast<std::uint16_t>(port);
   cfg.idle_timeout = to_ms(idle_s);
   cfg.shutdown_timeout = to_ms(shutdown_s);
+  cfg.handlers_on_workers = handlers == "workers";
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("echo"));
   spdlog::set_level(spdlog::level::from_str(level));  // also libactor's own logger
@@ -70,6 +76,7 @@ int main(int argc, char** argv) {
   libactor::runtime_config runtime;
   runtime.threads = cfg.threads;
   runtime.io_threads = cfg.threads;
+  runtime.policy = policy == "sharing" ? libactor::scheduler_policy::work_sharing : libactor::scheduler_policy::work_stealing;
   // The runtime's own grace period comes after the service's: it only reaps what is left.
   runtime.shutdown_grace = std::chrono::milliseconds(2000);
   return libactor::run(echo::serve(cfg), runtime);

@@ -36,6 +36,15 @@ struct shared_state {
   std::atomic<std::int64_t> budget{0};  // requests left in count mode
   std::atomic<std::uint64_t> done{0};
   std::atomic<std::uint64_t> errors{0};
+
+  /// Counts an error; prints the first few (a dead server would otherwise print one per connection).
+  void report(unsigned connection, const char* what) {
+    auto n = errors.fetch_add(1, std::memory_order_relaxed);
+    if (n < 10)
+      std::fprintf(stderr, "libactor-load: connection %u: %s\n", connection, what);
+    else if (n == 10)
+      std::fprintf(stderr, "libactor-load: more errors (counted in the summary, not printed)\n");
+  }
 };
 
 struct connection_result {
@@ -63,8 +72,7 @@ la::job<connection_result> client(shared_state& st, unsigned index) {
       co_await s.read_exactly(answer);
       auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - t0).count();
       if (std::memcmp(answer.data(), message.data(), size) != 0) {
-        std::fprintf(stderr, "libactor-load: connection %u: echo differs from what was sent\n", index);
-        st.errors.fetch_add(1, std::memory_order_relaxed);
+        st.report(index, "the echo differs from what was sent");
         break;
       }
       out.latency_ns.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(ns, UINT32_MAX)));
@@ -73,8 +81,7 @@ la::job<connection_result> client(shared_state& st, unsigned index) {
     }
     co_await s.close();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "libactor-load: connection %u: %s\n", index, e.what());
-    st.errors.fetch_add(1, std::memory_order_relaxed);
+    st.report(index, e.what());
   }
   co_return out;
 }
