@@ -108,16 +108,17 @@ job<std::size_t> stream::read_some(std::span<std::byte> buffer) {
     co_return 0;
   if (!buffered_.empty())
     co_return take_buffered(buffer);
+  if (++c.ready_streak >= ready_streak_limit) {
+    // Data kept coming without a wait: let the other jobs and sockets of this thread run. Before
+    // the recv, so that a cancellation raised here takes no data with it.
+    c.ready_streak = 0;
+    co_await yield();
+  }
   for (;;) {
     auto n = ::recv(c.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (n >= 0) {
       if (n > 0)
         c.touch();
-      if (++c.ready_streak >= ready_streak_limit) {
-        // Data kept coming without a wait: let the other jobs and sockets of this thread run.
-        c.ready_streak = 0;
-        co_await yield();
-      }
       co_return static_cast<std::size_t>(n);
     }
     if (errno == EINTR)
