@@ -32,9 +32,7 @@ public:
     if (detail::suspend_if_cancelled(*self_, h))
       return;
     detail::park(*self_, h, ticket_);
-    core_.on_io([core = core_.shared_from_this(), ticket = ticket_, ask = ask_, remote = !core_.on_io_thread()]() mutable {
-      ask(*core, std::move(ticket), remote);
-    });
+    core_.on_io([core = core_.shared_from_this(), ticket = ticket_, ask = ask_]() mutable { ask(*core, std::move(ticket)); });
   }
   void await_resume() { detail::end_wait(*self_); }
 
@@ -46,11 +44,11 @@ private:
 };
 
 struct ask_readable {
-  void operator()(stream_core& c, detail::wake_ticket t, bool remote) const { c.wait_readable(std::move(t), remote); }
+  void operator()(stream_core& c, detail::wake_ticket t) const { c.wait_readable(std::move(t)); }
 };
 struct ask_output_below {
   std::size_t target;
-  void operator()(stream_core& c, detail::wake_ticket t, bool) const { c.wait_output(target, std::move(t)); }
+  void operator()(stream_core& c, detail::wake_ticket t) const { c.wait_output(target, std::move(t)); }
 };
 
 /// Marks one operation kind (read or write) busy for its duration; a second one is misuse.
@@ -114,21 +112,28 @@ job<std::size_t> stream::read_some(std::span<std::byte> buffer) {
     c.ready_streak = 0;
     co_await yield();
   }
+  // After a short read the kernel's buffer was empty: wait for readiness before trying again, as
+  // Asio does ("exhausted"), which saves a recv that would fail with EAGAIN on every request.
+  bool try_now = !std::exchange(c.drained, false);
   for (;;) {
-    auto n = ::recv(c.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-    if (n >= 0) {
-      if (n > 0)
-        c.touch();
-      co_return static_cast<std::size_t>(n);
+    if (try_now) {
+      auto n = ::recv(c.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+      if (n >= 0) {
+        if (n > 0)
+          c.touch();
+        c.drained = n > 0 && static_cast<std::size_t>(n) < buffer.size();
+        co_return static_cast<std::size_t>(n);
+      }
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK)
+        throw_errno(errno, c, "read from");
+      if (c.draining())
+        co_return 0;  // the server is shutting down: what had arrived was read, the rest is end of stream
     }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      throw_errno(errno, c, "read from");
-    if (c.draining())
-      co_return 0;  // the server is shutting down: what had arrived was read, the rest is end of stream
+    try_now = true;
     c.ready_streak = 0;
-    co_await core_wait<ask_readable>{c, {}};
+    co_await core_wait<ask_readable>(c, ask_readable{});
   }
 }
 
@@ -216,7 +221,7 @@ job<void> stream::write(std::span<const std::byte> data) {
     c.touch();
   }
   if (c.pending_output() > c.options().high_water)
-    co_await core_wait<ask_output_below>{c, {c.options().low_water}};
+    co_await core_wait<ask_output_below>(c, ask_output_below{c.options().low_water});
   if (int err = c.write_error())
     throw_errno(err, c, "write to");
 }
@@ -227,7 +232,7 @@ job<void> stream::flush() {
   auto& c = require("flush");
   exclusive guard{c.writing, "flushing"};
   if (c.pending_output() > 0 && c.write_error() == 0)
-    co_await core_wait<ask_output_below>{c, {0}};
+    co_await core_wait<ask_output_below>(c, ask_output_below{0});
   if (int err = c.write_error())
     throw_errno(err, c, "write to");
 }

@@ -1,7 +1,6 @@
 #include "stream_core.hpp"
 
 #include <cerrno>
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <boost/asio/socket_base.hpp>
@@ -35,18 +34,11 @@ void stream_core::touch() noexcept { last_activity_.store(steady_ns(), std::memo
 
 // -- reading -----------------------------------------------------------------------------------
 
-void stream_core::wait_readable(wake_ticket waiter, bool check_now) {
+void stream_core::wait_readable(wake_ticket waiter) {
   reader_ = std::move(waiter);
   if (closed_ || draining()) {
     wake_reader();
     return;
-  }
-  if (check_now) {
-    pollfd p{fd_, POLLIN | POLLRDHUP, 0};
-    if (::poll(&p, 1, 0) > 0) {
-      wake_reader();
-      return;
-    }
   }
   if (read_armed_)
     return;  // an earlier wait (of a read that was cancelled) is still armed: it wakes this one

@@ -4,8 +4,8 @@
 //
 // Reading is readiness-based, like asyncio's selector loop: the job calls recv() itself, without
 // blocking (MSG_DONTWAIT) — on the I/O thread for a job homed there, else on its worker — and only
-// when the kernel has nothing does it park and ask the I/O thread to wake it when the socket becomes
-// readable (an Asio async_wait, which touches no buffer). Writing sends at once when nothing is
+// when the kernel has nothing (or the last read was short) does it park and ask the I/O thread to
+// wake it when the socket becomes readable (an Asio async_wait, which touches no buffer). Writing sends at once when nothing is
 // queued; what the kernel does not take is copied into the core's output buffer, which the I/O thread
 // sends as the socket becomes writable. So Asio never holds a pointer into a job's memory, and an
 // interrupted read or write leaves nothing behind that could be lost or written later.
@@ -53,10 +53,10 @@ public:
   }
 
   // -- [io] operations -------------------------------------------------------------------------
-  /// Wakes `waiter` when the socket is readable (or the stream drains or closes). `check_now`:
-  /// the caller's recv() ran on another thread, so readiness that arrived since may already have
-  /// been reported to the reactor; look with poll() before waiting for the next edge.
-  void wait_readable(wake_ticket waiter, bool check_now);
+  /// Wakes `waiter` when the socket is readable (or the stream drains or closes). Race-free even
+  /// when the caller's recv() ran on another thread: Asio arms a wait with EPOLL_CTL_MOD, which
+  /// reports a socket that is already readable at once.
+  void wait_readable(wake_ticket waiter);
   /// Sends what the kernel takes of [data, data + size) and queues the rest (`counted`: the bytes
   /// are already included in pending_output).
   void write(const char* data, std::size_t size, bool counted);
@@ -82,6 +82,7 @@ public:
   std::atomic<bool> reading{false};  // a read is in progress (a second concurrent one is misuse)
   std::atomic<bool> writing{false};
   unsigned ready_streak = 0;         // reads in a row that did not suspend (fairness, stream.cpp)
+  bool drained = false;              // the last read was short: the kernel had no more
   std::string local_address, remote_address;
   std::uint16_t local_port = 0, remote_port = 0;
 
