@@ -90,6 +90,9 @@ job<void> run_connection(std::shared_ptr<server_state> st, std::uint64_t id, str
     co_await st->handler_(s);
     co_await move_on_after(st->options().close_timeout, s.close());
     done.failed = false;
+  } catch (const cancelled&) {
+    done.failed = false;  // the idle timeout or a shutdown: counted there, not as a failure
+    throw;
   } catch (const connection_error& e) {
     log().debug("connection {} ended: {}", id, e.what());
   } catch (const std::exception& e) {
