@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <string>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 
 #include <caf/actor_system.hpp>
@@ -37,6 +38,10 @@ thread_local io_thread* tl_io_thread = nullptr;
 
 io_thread::io_thread(caf::actor_system& system, std::size_t index)
   : caf::execution_unit(&system), index_(index), work_(ctx_.get_executor()) {
+  // Asio creates a context's reactor (epoll, eventfd and timerfd descriptors) with its first
+  // socket. Creating it now keeps a server's descriptor count flat after start-up, which makes
+  // leaks visible.
+  { boost::asio::ip::tcp::socket warm_up(ctx_); }
   thread_ = std::thread([this] {
     tl_io_thread = this;
     // Threads inherit their creator's name (often a CAF worker's): name it for top, perf and gdb.
