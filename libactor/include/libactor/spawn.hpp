@@ -41,15 +41,13 @@ struct spawn_options {
   /// Shown in logs, leak reports and `this_job::name()`; defaults to "job-<id>". Copied at spawn.
   std::string_view name;
   /// Where the job's turns run (see job_home).
-  enum job_home home = job_home::workers;
+  job_home home = job_home::workers;
 };
 
 namespace detail {
 /// Starts `body` (whose promise reports to `rec`) as a new actor. Throws usage_error without a runtime.
 void launch(record_base& rec, std::coroutine_handle<> body, job_home home = job_home::workers);
-} // namespace detail
 
-namespace detail {
 /// The body of spawn, with the actor started by `start(record, body)`.
 template <class T, class Start>
 handle<T> spawn_with(job<T> j, std::string_view name, Start&& start) {
