@@ -51,6 +51,9 @@ runtime::~runtime() {
     (void)pools_.release();
   // Then the I/O threads: every job has ended (run() reaped them), so what is left are sockets
   // nobody awaits; destroying the io_contexts closes them and gives back queued turns' references.
+  // All threads stop before any is destroyed: a handler still running on one may reach the others
+  // through io() (an accept loop picking the next thread).
+  io_->stop();
   io_.reset();
   // The actor system first: deleting it joins the workers, which may still be finishing the turn
   // in which a job ended (and touch the timers). Timers firing meanwhile find closed mailboxes.
