@@ -330,8 +330,11 @@ bool job_actor::wait_children(std::coroutine_handle<> h, std::span<record_base* 
   auto token = begin_wait(h, wait_kind::child);
   children_ = children;
   forward_cancel_ = forward_cancel;
+  // Begun while cancelled: the interruption (which forwards the cancellation to the children, or
+  // resumes the job) runs from the mailbox, like a deadline's timer — never from inside this
+  // await_suspend, where resuming the job would re-enter its coroutine before it has suspended.
   if (cancel_pending())
-    interrupt_wait();  // cancelling a job reaches the children it awaits
+    post_self(signal::timer, token);
   else
     schedule_timer(caf::actor_clock::time_point::max(), token);
   return true;

@@ -128,3 +128,32 @@ LIBACTOR_TEST_CASE(cancelling_the_waiter_leaves_the_awaited_jobs_running) {
   worker.send(go{});
   BOOST_CHECK_EQUAL(co_await worker, 5);
 }
+
+// A wait that *begins* while its job is already cancelled (the job swallowed one `cancelled` and
+// waits again, as a shutdown path does) raises at once and leaves the jobs alone. It used to resume
+// the waiting coroutine from inside its own await_suspend, recursing until the stack overflowed.
+LIBACTOR_TEST_CASE(a_wait_begun_while_cancelled_raises_and_leaves_the_jobs_running) {
+  struct go {};
+  auto worker = la::spawn([]() -> la::job<int> {
+    co_await la::receive<go>();
+    co_return 5;
+  }());
+  auto waiter = la::spawn([](std::vector<la::handle<int>> hs) -> la::job<bool> {
+    try {
+      co_await la::sleep(1h);
+    } catch (const la::cancelled&) {
+    }
+    try {
+      co_await la::wait(std::move(hs), la::wait_mode::all_completed);
+    } catch (const la::cancelled&) {
+      co_return true;
+    }
+    co_return false;
+  }({worker}));
+  co_await la::yield();
+  waiter.cancel();
+  BOOST_CHECK(co_await waiter);
+  BOOST_CHECK(!worker.done());
+  worker.send(go{});
+  BOOST_CHECK_EQUAL(co_await worker, 5);
+}
