@@ -5,9 +5,11 @@
 ///
 /// - Connection jobs run on the I/O thread that owns their socket (serve_options::handlers), spread
 ///   round-robin over the I/O threads; the accept loop runs on an I/O thread too.
-/// - When the handler returns, the server closes the stream: queued output is sent first (bounded
-///   by `close_timeout`). An exception from the handler is logged and counted, and ends only that
-///   connection.
+/// - When the handler returns, the server closes the stream gracefully, within `close_timeout`:
+///   queued output is sent, the stream is half-closed, and the peer's remaining input is read until
+///   its end of stream (a lingering close: closing with unread input would make the kernel reset the
+///   connection and drop output the peer is owed). An exception from the handler is logged and
+///   counted, and ends only that connection.
 /// - Beyond `max_connections` open connections, new ones are accepted and closed at once (counted
 ///   as rejected), so a flood cannot exhaust file descriptors or memory.
 /// - `idle_timeout` cancels a connection job whose stream has moved no data for that long.
@@ -70,7 +72,8 @@ public:
     std::uint64_t accepted = 0;     ///< connections handed to a handler
     std::uint64_t rejected = 0;     ///< closed at once: max_connections was reached
     std::uint64_t idle_closed = 0;  ///< cancelled by the idle timeout
-    std::uint64_t failed = 0;       ///< handlers that ended with an exception (a reset peer, a bug)
+    std::uint64_t reset = 0;        ///< ended by a network error (the peer reset the connection)
+    std::uint64_t failed = 0;       ///< handlers that ended with another exception (a bug)
     std::size_t active = 0;         ///< connections open now
   };
 

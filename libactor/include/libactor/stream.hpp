@@ -62,7 +62,8 @@ public:
   job<std::size_t> read_some(std::span<std::byte> buffer);
   /// As above into a new string of at most `max` bytes; empty at end of stream (asyncio's read(n)).
   job<std::string> read_some(std::size_t max = 64 * 1024);
-  /// Fills `buffer` completely; throws incomplete_read if the stream ends first.
+  /// Fills `buffer` completely; throws incomplete_read if the stream ends first. If interrupted
+  /// (cancellation, deadline), the bytes read so far stay in the stream for the next read.
   job<void> read_exactly(std::span<std::byte> buffer);
   /// Reads exactly `n` bytes; throws incomplete_read if the stream ends first.
   job<std::string> read_exactly(std::size_t n);
@@ -101,8 +102,12 @@ private:
   detail::stream_core& require(const char* operation) const;
   /// Moves up to `out.size()` bytes of read-ahead into `out`; returns how many.
   std::size_t take_buffered(std::span<std::byte> out) noexcept;
-  /// Appends what one read_some brings to the read-ahead; false at end of stream.
+  /// One read from the socket into `buffer` (waiting until something arrives); 0 at end of stream.
+  job<std::size_t> receive(std::span<std::byte> buffer);
+  /// Appends what one receive brings to the read-ahead; false at end of stream.
   job<bool> read_more(std::size_t hint);
+  /// Reads ahead until at least `n` bytes are buffered; incomplete_read (consuming them) at end of stream.
+  job<void> fill_buffer(std::size_t n);
 
   std::shared_ptr<detail::stream_core> core_;
   std::string buffered_;  // read ahead by read_until / read_exactly and not consumed yet

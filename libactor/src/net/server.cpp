@@ -3,6 +3,7 @@
 
 #include <libactor/server.hpp>
 
+#include <array>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -16,6 +17,7 @@
 #include <libactor/handle.hpp>
 #include <libactor/shield.hpp>
 #include <libactor/time.hpp>
+#include <libactor/wait.hpp>
 
 #include "../job_actor.hpp"
 #include "../log.hpp"
@@ -42,7 +44,8 @@ public:
 
   const serve_options& options() const noexcept { return options_; }
   event& closed() noexcept { return closed_; }
-  event& all_done() noexcept { return all_done_; }
+  /// Handles of the connection jobs still open.
+  std::vector<handle<void>> connection_jobs() const;
   bool no_connections() const {
     std::lock_guard guard{mu_};
     return conns_.empty();
@@ -60,7 +63,8 @@ private:
   friend job<void> run_connection(std::shared_ptr<server_state>, std::uint64_t, stream);
 
   void on_accept(const boost::system::error_code& ec, tcp::socket socket, io_thread& target);
-  void finished(std::uint64_t id, bool failed);
+  enum class outcome { failed, ok, cancelled, reset };
+  void finished(std::uint64_t id, outcome how);
 
   runtime& rt_;
   io_thread& io_;
@@ -74,26 +78,41 @@ private:
   server::statistics counts_;
   bool closing_ = false;
   event closed_;
-  event all_done_;
 };
 
-/// One connection's job: the handler, then a bounded graceful close. Cancellation (idle timeout,
+/// A lingering close (nginx's lingering_close): send what is queued, half-close, and read until the
+/// peer's end of stream before closing. Closing a socket with unread input makes the kernel reset
+/// the connection and drop the output it still holds — echoes the peer was owed.
+job<void> linger_close(stream& s) {
+  co_await s.shutdown_send();
+  s.core()->end_drain();  // the peer's remaining input is read (and dropped), not cut short
+  std::array<std::byte, 4096> sink;
+  for (;;) {
+    auto n = co_await s.read_some(sink);
+    if (n == 0)
+      break;
+  }
+  co_await s.close();
+}
+
+/// One connection's job: the handler, then a bounded lingering close. Cancellation (idle timeout,
 /// shutdown) unwinds it and the stream's destructor closes the socket.
 job<void> run_connection(std::shared_ptr<server_state> st, std::uint64_t id, stream s) {
   struct on_exit {
     server_state& st;
     std::uint64_t id;
-    bool failed = true;  // until the end is reached normally
-    ~on_exit() { st.finished(id, failed); }
+    server_state::outcome how = server_state::outcome::failed;  // until known otherwise
+    ~on_exit() { st.finished(id, how); }
   } done{*st, id};
   try {
     co_await st->handler_(s);
-    co_await move_on_after(st->options().close_timeout, s.close());
-    done.failed = false;
+    co_await move_on_after(st->options().close_timeout, linger_close(s));
+    done.how = server_state::outcome::ok;
   } catch (const cancelled&) {
-    done.failed = false;  // the idle timeout or a shutdown: counted there, not as a failure
+    done.how = server_state::outcome::cancelled;  // the idle timeout or a shutdown: counted there
     throw;
   } catch (const connection_error& e) {
+    done.how = server_state::outcome::reset;
     log().debug("connection {} ended: {}", id, e.what());
   } catch (const std::exception& e) {
     log().warn("connection handler failed: {}", e.what());
@@ -156,7 +175,9 @@ void server_state::on_accept(const boost::system::error_code& ec, tcp::socket so
   }
   try {
     std::lock_guard guard{mu_};
-    if (conns_.size() >= options_.max_connections) {
+    if (closing_) {
+      return;  // accepted just before the listening socket closed: the socket closes here
+    } else if (conns_.size() >= options_.max_connections) {
       ++counts_.rejected;
       boost::system::error_code ignored;
       socket.close(ignored);
@@ -175,21 +196,27 @@ void server_state::on_accept(const boost::system::error_code& ec, tcp::socket so
   accept_next();
 }
 
-void server_state::finished(std::uint64_t id, bool failed) {
+void server_state::finished(std::uint64_t id, outcome how) {
   std::lock_guard guard{mu_};
   conns_.erase(id);
-  if (failed)
+  if (how == outcome::failed)
     ++counts_.failed;
-  if (closing_ && conns_.empty())
-    all_done_.set();
+  else if (how == outcome::reset)
+    ++counts_.reset;
+}
+
+std::vector<handle<void>> server_state::connection_jobs() const {
+  std::lock_guard guard{mu_};
+  std::vector<handle<void>> jobs;
+  for (auto& [id, c] : conns_)
+    jobs.push_back(c.job);
+  return jobs;
 }
 
 void server_state::close() {
   {
     std::lock_guard guard{mu_};
-    closing_ = true;
-    if (conns_.empty())
-      all_done_.set();
+    closing_ = true;  // from now on no connection job is started
   }
   boost::asio::post(io_.context(), [self = shared_from_this()] {
     boost::system::error_code ignored;
@@ -292,9 +319,11 @@ job<void> server::shutdown(std::chrono::milliseconds grace) {
   auto st = state_;
   st->close();
   st->drain_all();
-  if (!co_await move_on_after(grace, st->all_done().wait())) {
+  auto jobs = st->connection_jobs();  // complete: close() stopped new ones
+  auto ended = co_await move_on_after(grace, wait(jobs));
+  if (!ended) {
     st->cancel_all();
-    co_await st->all_done().wait();
+    co_await wait(jobs);
   }
   if (st->sweeper)
     co_await *st->sweeper;

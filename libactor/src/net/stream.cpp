@@ -100,12 +100,16 @@ std::size_t stream::take_buffered(std::span<std::byte> out) noexcept {
 }
 
 job<std::size_t> stream::read_some(std::span<std::byte> buffer) {
-  auto& c = require("read_some");
+  if (!buffered_.empty() && !buffer.empty())
+    co_return take_buffered(buffer);
+  co_return co_await receive(buffer);
+}
+
+job<std::size_t> stream::receive(std::span<std::byte> buffer) {
+  auto& c = require("read");
   exclusive guard{c.reading, "reading"};
   if (buffer.empty())
     co_return 0;
-  if (!buffered_.empty())
-    co_return take_buffered(buffer);
   if (++c.ready_streak >= ready_streak_limit) {
     // Data kept coming without a wait: let the other jobs and sockets of this thread run. Before
     // the recv, so that a cancellation raised here takes no data with it.
@@ -145,37 +149,38 @@ job<std::string> stream::read_some(std::size_t max) {
 }
 
 job<bool> stream::read_more(std::size_t hint) {
+  // Straight into the read-ahead: bytes read stay there even if a later wait is interrupted.
   auto old = buffered_.size();
   auto chunk = std::clamp<std::size_t>(hint, 4096, 64 * 1024);
-  std::string scratch(chunk, '\0');
-  auto n = co_await read_some(std::as_writable_bytes(std::span{scratch}));
-  buffered_.append(scratch.data(), n);
-  co_return buffered_.size() > old;
+  buffered_.resize(old + chunk);
+  std::size_t n = 0;
+  try {
+    n = co_await receive(std::as_writable_bytes(std::span{buffered_}.subspan(old)));
+  } catch (...) {
+    buffered_.resize(old);
+    throw;
+  }
+  buffered_.resize(old + n);
+  co_return n > 0;
+}
+
+job<void> stream::fill_buffer(std::size_t n) {
+  while (buffered_.size() < n) {
+    bool more = co_await read_more(n - buffered_.size());  // not in the loop's condition: pitfall 6
+    if (!more)
+      throw incomplete_read(std::exchange(buffered_, {}), n);
+  }
 }
 
 job<void> stream::read_exactly(std::span<std::byte> buffer) {
-  std::size_t got = take_buffered(buffer);
-  while (got < buffer.size()) {
-    auto n = co_await read_some(buffer.subspan(got));
-    if (n == 0) {
-      std::string partial(reinterpret_cast<const char*>(buffer.data()), got);
-      throw incomplete_read(std::move(partial), buffer.size());
-    }
-    got += n;
-  }
+  co_await fill_buffer(buffer.size());
+  take_buffered(buffer);
 }
 
 job<std::string> stream::read_exactly(std::size_t n) {
-  std::string out(n, '\0');
-  std::size_t got = take_buffered(std::as_writable_bytes(std::span{out}));
-  while (got < n) {
-    auto k = co_await read_some(std::as_writable_bytes(std::span{out}.subspan(got)));
-    if (k == 0) {
-      out.resize(got);
-      throw incomplete_read(std::move(out), n);
-    }
-    got += k;
-  }
+  co_await fill_buffer(n);
+  std::string out = buffered_.substr(0, n);
+  buffered_.erase(0, n);
   co_return out;
 }
 

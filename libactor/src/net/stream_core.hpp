@@ -67,6 +67,8 @@ public:
   void close();
   /// Server shutdown: reads that would wait see end of stream instead, and a waiting read wakes.
   void begin_drain();
+  /// Reads wait for data again (the server's lingering close reads the peer's input to its end).
+  void end_drain() noexcept { draining_.store(false, std::memory_order_release); }
 
   // -- shared ----------------------------------------------------------------------------------
   std::size_t pending_output() const noexcept { return pending_out_.load(std::memory_order_acquire); }
