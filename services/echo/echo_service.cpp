@@ -41,6 +41,14 @@ la::job<void> trim_memory_when_idle(const la::server& server) {
   }
 }
 
+/// Waits for a cancelled job to end.
+la::job<void> until_ended(la::handle<void> job) {
+  try {
+    co_await job;
+  } catch (const la::cancelled&) {
+  }
+}
+
 } // namespace
 
 la::job<int> serve(settings cfg) {
@@ -68,13 +76,18 @@ la::job<int> serve(settings cfg) {
   } catch (const la::cancelled&) {
     // SIGINT/SIGTERM cancelled main: shut down gracefully below (outside the handler).
   }
+  // Await its end: a trimmer whose sleep had just ended would otherwise still read `server`.
   trimmer.cancel();
+  co_await la::shield(until_ended(std::move(trimmer)));
   spdlog::info("shutting down: {} connection(s) open, {} ms to finish", server->stats().active,
                cfg.shutdown_timeout.count());
   co_await la::shield(server->shutdown(cfg.shutdown_timeout));
+  // The summary is printed whatever the log level: scripts and tests read it.
   auto st = server->stats();
-  spdlog::info("stopped: accepted={} rejected={} idle_closed={} errors={}", st.accepted, st.rejected, st.idle_closed,
-               st.failed);
+  std::fprintf(stderr, "libactor-echo: stopped: accepted=%llu rejected=%llu idle_closed=%llu resets=%llu errors=%llu\n",
+               static_cast<unsigned long long>(st.accepted), static_cast<unsigned long long>(st.rejected),
+               static_cast<unsigned long long>(st.idle_closed), static_cast<unsigned long long>(st.reset),
+               static_cast<unsigned long long>(st.failed));
   co_return 0;
 }
 
