@@ -14,12 +14,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,6 +35,8 @@
 #include <libactor/errors.hpp>
 #include <libactor/handle.hpp>
 #include <libactor/job.hpp>
+#include <libactor/open_connection.hpp>
+#include <libactor/spawn.hpp>
 #include <libactor/server.hpp>
 #include <libactor/stream.hpp>
 #include <libactor/to_thread.hpp>
@@ -43,6 +50,15 @@ inline std::size_t open_fds() {
     ++n;
   return n;
 }
+
+/// The name of the calling thread (libactor's I/O threads are "libactor.io-N").
+inline std::string thread_name() {
+  char name[32] = {};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  return name;
+}
+
+inline bool on_io_thread() { return thread_name().rfind("libactor.io-", 0) == 0; }
 
 /// Pauses the job for `d` of real time, also under virtual time (only to let other threads get
 /// ahead: never the only thing a test's result depends on).
@@ -90,6 +106,72 @@ job<std::string> outcome_of(handle<T> h) {
   co_return outcome;
 }
 
+/// Cancels `target` unless it has ended within `limit` of real time. A thread rather than a job or
+/// a deadline scope, so that it bounds virtual-time tests too: there a deadline would pass as soon
+/// as every job waits, on a socket for example.
+class watchdog {
+public:
+  watchdog(job_ref target, std::chrono::milliseconds limit)
+    : thread_([this, target, limit] {
+        std::unique_lock lock{mu_};
+        if (!woken_.wait_for(lock, limit, [this] { return done_; })) {
+          fired_ = true;
+          target.cancel();
+        }
+      }) {}
+  ~watchdog() {
+    {
+      std::lock_guard lock{mu_};
+      done_ = true;
+    }
+    woken_.notify_all();
+    thread_.join();
+  }
+  watchdog(const watchdog&) = delete;
+  watchdog& operator=(const watchdog&) = delete;
+  bool fired() const noexcept { return fired_; }
+
+private:
+  std::mutex mu_;
+  std::condition_variable woken_;
+  bool done_ = false;
+  std::atomic<bool> fired_{false};
+  std::thread thread_;
+};
+
+/// Awaits the test scenario `h`; fails the test if it has not ended within a minute of real time
+/// (a broken feature fails a case instead of hanging it).
+inline job<void> within_a_minute(handle<void> h) {
+  watchdog dog{h, std::chrono::minutes(1)};
+  bool was_cancelled = false;
+  try {
+    co_await h;
+  } catch (const cancelled&) {
+    was_cancelled = true;
+  }
+  if (dog.fired())
+    throw std::runtime_error("the scenario did not end within a minute");
+  if (was_cancelled)
+    throw cancelled{};
+}
+
+/// A test scenario run in a job with the given home (it spawns its helper jobs there too).
+using homed_scenario = job<void> (*)(job_home);
+
+/// Runs `scenario(home)` in a job spawned with `home`, within a minute. The two homes take
+/// different paths: on CAF's workers, stream operations are posted to the socket's I/O thread; on
+/// an I/O thread they run inline. Fails when the job does not run where asked.
+inline job<void> run_homed(job_home home, homed_scenario scenario) {
+  auto body = [](job_home where, homed_scenario s) -> job<void> {
+    if (on_io_thread() != (where == job_home::io_thread))
+      throw std::runtime_error("the scenario does not run where it was spawned to: " + thread_name());
+    co_await s(where);
+    if (on_io_thread() != (where == job_home::io_thread))
+      throw std::runtime_error("the scenario moved to another kind of thread: " + thread_name());
+  };
+  co_await within_a_minute(spawn(body(home, scenario), {.name = "scenario", .home = home}));
+}
+
 /// Waits (bounded) until the descriptor count is back to `baseline`; the count it ended with.
 inline job<std::size_t> fds_back_to(std::size_t baseline) {
   auto back = [baseline] { return open_fds() == baseline; };
@@ -97,7 +179,22 @@ inline job<std::size_t> fds_back_to(std::size_t baseline) {
   co_return open_fds();
 }
 
+/// Clients that connect without a timeout: under virtual time one would pass as soon as every job
+/// waits (on the connecting socket, for example).
+constexpr connect_options no_timeout{.timeout = std::chrono::milliseconds(0), .stream = {}};
+
 inline job<void> no_handler(stream&) { co_return; }
+
+/// A connection handler that echoes everything until end of stream.
+inline job<void> echo(stream& s) {
+  std::array<std::byte, 4096> buf;
+  for (;;) {
+    auto n = co_await s.read_some(buf);
+    if (n == 0)
+      break;
+    co_await s.write(std::span{buf}.first(n));
+  }
+}
 
 /// Starts the runtime's I/O threads, whose reactors hold descriptors for the runtime's lifetime,
 /// and returns the number of descriptors open with them running and no socket: the count a test
@@ -111,15 +208,6 @@ inline job<std::size_t> fd_baseline() {
   co_await fds_back_to(with_listener - 1);
   co_return with_listener - 1;
 }
-
-/// The name of the calling thread (libactor's I/O threads are "libactor.io-N").
-inline std::string thread_name() {
-  char name[32] = {};
-  pthread_getname_np(pthread_self(), name, sizeof name);
-  return name;
-}
-
-inline bool on_io_thread() { return thread_name().rfind("libactor.io-", 0) == 0; }
 
 /// `n` bytes of a pattern that never repeats with a short period: byte i of the stream.
 inline std::string pattern(std::size_t n, std::size_t offset = 0) {

@@ -17,20 +17,15 @@
 
 namespace la = libactor;
 using namespace std::chrono_literals;
+using la::testing::echo;
 using la::testing::failure_of;
 using la::testing::fds_back_to;
 using la::testing::full_listener;
+using la::testing::no_timeout;
 
 namespace {
 
-la::job<void> echo(la::stream& s) {
-  for (;;) {
-    auto data = co_await s.read_some(4096);
-    if (data.empty())
-      break;
-    co_await s.write(data);
-  }
-}
+constexpr la::connect_options five_seconds{.timeout = 5s, .stream = {}};
 
 // A listener whose accept queue is full, made on the blocking pool (it waits for a connect to hang).
 la::job<std::unique_ptr<full_listener>> make_full_listener() {
@@ -38,31 +33,24 @@ la::job<std::unique_ptr<full_listener>> make_full_listener() {
   co_return co_await la::to_thread(make);
 }
 
-using scenario_fn = la::job<void> (*)(la::job_home);
-la::job<void> homed_body(la::job_home home, scenario_fn scenario) {
-  BOOST_REQUIRE_EQUAL(la::testing::on_io_thread(), home == la::job_home::io_thread);
-  co_await scenario(home);
-}
-// Runs `scenario` in a job with `home`, then checks that every socket it opened was closed. With
-// real time, a broken connect fails the case within a minute instead of hanging it (with virtual
-// time, such a deadline would pass as soon as every job waits).
-la::job<void> run_homed(la::job_home home, scenario_fn scenario, bool virtual_time) {
+// Runs `scenario` in a job with `home`, then checks that every socket it opened was closed.
+la::job<void> run_checked(la::job_home home, la::testing::homed_scenario scenario) {
   auto baseline = co_await la::testing::fd_baseline();
-  auto h = la::spawn(homed_body(home, scenario), {.name = "scenario", .home = home});
-  if (virtual_time)
-    co_await h;
-  else
-    co_await la::wait_for(h, 60s);
+  co_await la::testing::run_homed(home, scenario);
   auto now = co_await fds_back_to(baseline);
   BOOST_CHECK_EQUAL(now, baseline);
 }
 
 } // namespace
 
-#define CONNECT_CASE_WITH(name, config)                                                          \
-  la::job<void> name(la::job_home home);                                                         \
-  LIBACTOR_TEST_CASE_WITH(name##_on_workers, config) { co_await run_homed(la::job_home::workers, name, (config).virtual_time); } \
-  LIBACTOR_TEST_CASE_WITH(name##_on_io_thread, config) { co_await run_homed(la::job_home::io_thread, name, (config).virtual_time); } \
+#define CONNECT_CASE_WITH(name, config)                                                       \
+  la::job<void> name(la::job_home home);                                                      \
+  LIBACTOR_TEST_CASE_WITH(name##_on_workers, config) {                                        \
+    co_await run_checked(la::job_home::workers, name);                                          \
+  }                                                                                           \
+  LIBACTOR_TEST_CASE_WITH(name##_on_io_thread, config) {                                      \
+    co_await run_checked(la::job_home::io_thread, name);                                        \
+  }                                                                                           \
   la::job<void> name([[maybe_unused]] la::job_home home)
 #define CONNECT_CASE(name) CONNECT_CASE_WITH(name, la::runtime_config{})
 
@@ -96,13 +84,16 @@ CONNECT_CASE(a_port_nobody_listens_on_is_refused) {
 CONNECT_CASE_WITH(a_connect_that_hangs_times_out_exactly, (la::runtime_config{.virtual_time = true})) {
   auto full = co_await make_full_listener();
   auto t0 = la::clock::now();
-  auto e = co_await failure_of<la::timeout_error>(la::open_connection("127.0.0.1", full->port, {.timeout = 5s, .stream = {}}));
+  auto attempt = la::open_connection("127.0.0.1", full->port, five_seconds);
+  auto e = co_await failure_of<la::timeout_error>(std::move(attempt));
   BOOST_REQUIRE(e.has_value());
   BOOST_CHECK(la::clock::now() - t0 == 5s);
   BOOST_CHECK_MESSAGE(std::string(e->what()).find("timed out") != std::string::npos, e->what());
 }
 
-la::job<void> connects_forever(std::uint16_t port) { co_await la::open_connection("127.0.0.1", port, {.timeout = 0ms, .stream = {}}); }
+la::job<void> connects_forever(std::uint16_t port) {
+  co_await la::open_connection("127.0.0.1", port, no_timeout);
+}
 
 // Cancelled while connecting (its socket is open), and at random points from the start on.
 CONNECT_CASE(a_job_cancelled_inside_open_connection_leaves_nothing_open) {

@@ -26,23 +26,15 @@
 
 namespace la = libactor;
 using namespace std::chrono_literals;
+using la::testing::echo;
 using la::testing::eventually;
 using la::testing::failure_of;
+using la::testing::no_timeout;
 
 namespace {
 
-la::job<void> echo(la::stream& s) {
-  std::array<std::byte, 4096> buf;
-  for (;;) {
-    auto n = co_await s.read_some(buf);
-    if (n == 0)
-      break;
-    co_await s.write(std::span{buf}.first(n));
-  }
-}
-
 la::job<la::stream> connect(const la::server& srv) {
-  co_return co_await la::open_connection("127.0.0.1", srv.port(), {.timeout = 0ms, .stream = {}});
+  co_return co_await la::open_connection("127.0.0.1", srv.port(), no_timeout);
 }
 
 la::job<std::string> round_trip(la::stream& s, std::string message) {
@@ -137,31 +129,26 @@ la::connection_handler with_probe(Fn fn, handler_probe* p) {
   return [fn, p](la::stream& s) { return fn(s, p); };
 }
 
-// A broken server fails a case within a minute instead of hanging it. Not under virtual time,
-// where such a deadline would pass as soon as every job waits.
-la::job<void> bounded(la::job<void> scenario, bool virtual_time) {
-  if (virtual_time)
-    co_await std::move(scenario);
-  else
-    co_await la::wait_for(std::move(scenario), 60s);
-}
-
 } // namespace
 
 // A case runs `name(options)` twice, with handlers on I/O threads and on workers, and checks that
 // the descriptors it opened are all closed afterwards.
-#define SERVER_CASE_WITH(name, config)                                                           \
-  la::job<void> name(la::serve_options options);                                                 \
-  la::job<void> name##_checked(la::job_home handlers) {                                          \
-    auto baseline = co_await la::testing::fd_baseline();                                         \
-    la::serve_options options;                                                                   \
-    options.handlers = handlers;                                                                 \
-    co_await bounded(name(options), (config).virtual_time);                                     \
-    auto now = co_await la::testing::fds_back_to(baseline);                                      \
-    BOOST_CHECK_EQUAL(now, baseline);                                                            \
-  }                                                                                              \
-  LIBACTOR_TEST_CASE_WITH(name##_io_handlers, config) { co_await name##_checked(la::job_home::io_thread); } \
-  LIBACTOR_TEST_CASE_WITH(name##_worker_handlers, config) { co_await name##_checked(la::job_home::workers); } \
+#define SERVER_CASE_WITH(name, config)                                                        \
+  la::job<void> name(la::serve_options options);                                              \
+  la::job<void> name##_checked(la::job_home handlers) {                                       \
+    auto baseline = co_await la::testing::fd_baseline();                                      \
+    la::serve_options options;                                                                \
+    options.handlers = handlers;                                                              \
+    co_await la::testing::within_a_minute(la::spawn(name(options)));                          \
+    auto now = co_await la::testing::fds_back_to(baseline);                                   \
+    BOOST_CHECK_EQUAL(now, baseline);                                                         \
+  }                                                                                           \
+  LIBACTOR_TEST_CASE_WITH(name##_io_handlers, config) {                                       \
+    co_await name##_checked(la::job_home::io_thread);                                         \
+  }                                                                                           \
+  LIBACTOR_TEST_CASE_WITH(name##_worker_handlers, config) {                                   \
+    co_await name##_checked(la::job_home::workers);                                           \
+  }                                                                                           \
   la::job<void> name(la::serve_options options)
 #define SERVER_CASE(name) SERVER_CASE_WITH(name, la::runtime_config{})
 
@@ -337,7 +324,7 @@ la::job<void> counted_echo(la::stream& s, handler_probe* p) {
 la::job<la::stream> connect_when_listening(std::uint16_t port) {
   for (int attempt = 0;; ++attempt) {
     try {
-      co_return co_await la::open_connection("127.0.0.1", port, {.timeout = 0ms, .stream = {}});
+      co_return co_await la::open_connection("127.0.0.1", port, no_timeout);
     } catch (const la::connection_error&) {
       if (attempt == 2000)
         throw;
@@ -361,6 +348,6 @@ SERVER_CASE(a_cancelled_serve_returns_after_shutting_down) {
   auto outcome = co_await la::testing::outcome_of(serving);
   BOOST_CHECK_EQUAL(outcome, "cancelled");
   BOOST_CHECK_EQUAL(probe.saw_end, 1);  // its handler had ended before serve returned
-  auto refused = co_await failure_of<la::connection_error>(la::open_connection("127.0.0.1", port, {.timeout = 0ms, .stream = {}}));
-  BOOST_CHECK(refused.has_value());
+  auto refused = co_await failure_of<la::connection_error>(la::open_connection("127.0.0.1", port, no_timeout));
+  BOOST_CHECK(refused.has_value());  // no longer listening
 }
