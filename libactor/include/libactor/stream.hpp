@@ -54,7 +54,8 @@ public:
   /// Call close() first to send everything.
   ~stream();
 
-  bool is_open() const noexcept { return core_ != nullptr; }
+  /// False once closed, aborted or moved from.
+  bool is_open() const noexcept;
 
   // -- reading -------------------------------------------------------------------------------
   /// Reads what is available, at most `buffer.size()` bytes, waiting until something is. Returns
@@ -83,7 +84,9 @@ public:
   /// Sends what is queued and closes. If the connection failed meanwhile, closes and throws
   /// connection_error; if cancelled while sending, closes at once and raises `cancelled`.
   job<void> close();
-  /// Closes at once; queued output is discarded. Never throws.
+  /// Closes at once; queued output is discarded. Never throws. A job blocked reading or writing
+  /// this stream (another one: a stream may have a reader and a writer job) wakes with
+  /// connection_error (ECONNABORTED).
   void abort() noexcept;
   /// Bytes queued by `write` and not yet handed to the kernel.
   std::size_t pending_output() const noexcept;

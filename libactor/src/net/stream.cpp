@@ -78,7 +78,7 @@ stream::stream(std::shared_ptr<detail::stream_core> core) noexcept : core_(std::
 stream& stream::operator=(stream&& other) noexcept {
   if (this != &other) {
     abort();
-    core_ = std::move(other.core_);
+    core_ = std::move(other.core_);  // only the owner moves or destroys a stream
     buffered_ = std::move(other.buffered_);
   }
   return *this;
@@ -87,10 +87,12 @@ stream& stream::operator=(stream&& other) noexcept {
 stream::~stream() { abort(); }
 
 detail::stream_core& stream::require(const char* operation) const {
-  if (core_ == nullptr)
+  if (core_ == nullptr || core_->aborted.load(std::memory_order_acquire))
     throw usage_error(std::string("libactor: stream::") + operation + " on a closed (or moved-from) stream");
   return *core_;
 }
+
+bool stream::is_open() const noexcept { return core_ != nullptr && !core_->aborted.load(std::memory_order_acquire); }
 
 std::size_t stream::take_buffered(std::span<std::byte> out) noexcept {
   auto n = std::min(out.size(), buffered_.size());
@@ -138,6 +140,8 @@ job<std::size_t> stream::receive(std::span<std::byte> buffer) {
     try_now = true;
     c.ready_streak = 0;
     co_await core_wait<ask_readable>(c, ask_readable{});
+    if (c.aborted.load(std::memory_order_acquire))
+      throw_errno(ECONNABORTED, c, "read from (the stream was closed meanwhile)");
   }
 }
 
@@ -229,6 +233,8 @@ job<void> stream::write(std::span<const std::byte> data) {
     co_await core_wait<ask_output_below>(c, ask_output_below{c.options().low_water});
   if (int err = c.write_error())
     throw_errno(err, c, "write to");
+  if (c.aborted.load(std::memory_order_acquire))
+    throw_errno(ECONNABORTED, c, "write to (the stream was closed meanwhile; queued output was dropped)");
 }
 
 job<void> stream::write(std::string_view data) { co_await write(std::as_bytes(std::span{data})); }
@@ -248,7 +254,7 @@ job<void> stream::shutdown_send() {
 }
 
 job<void> stream::close() {
-  if (core_ == nullptr)
+  if (!is_open())
     co_return;
   std::exception_ptr failure;
   try {
@@ -262,12 +268,12 @@ job<void> stream::close() {
 }
 
 void stream::abort() noexcept {
-  if (core_ == nullptr)
+  // Another job may be blocked reading or writing this stream: core_ itself is left alone (it is
+  // only replaced by the owner's move or destruction); the flag tells the other operations.
+  if (core_ == nullptr || core_->aborted.exchange(true, std::memory_order_acq_rel))
     return;
-  auto core = std::move(core_);
-  buffered_.clear();
   try {
-    core->on_io([core] { core->close(); });
+    core_->on_io([core = core_] { core->close(); });
   } catch (...) {
     // Posting allocates; without memory the socket closes when the last reference goes.
   }

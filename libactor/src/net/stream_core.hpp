@@ -81,6 +81,9 @@ public:
   void count_pending(std::size_t n) noexcept { pending_out_.fetch_add(n, std::memory_order_acq_rel); }
 
   // -- [job] -----------------------------------------------------------------------------------
+  /// Set once by stream::abort/close (before the socket is closed on the I/O thread): operations
+  /// check it, so a job still blocked on the stream never touches the descriptor after the close.
+  std::atomic<bool> aborted{false};
   std::atomic<bool> reading{false};  // a read is in progress (a second concurrent one is misuse)
   std::atomic<bool> writing{false};
   unsigned ready_streak = 0;         // reads in a row that did not suspend (fairness, stream.cpp)
