@@ -110,7 +110,8 @@ la::job<void> echoes_after_go(la::stream& s, handler_probe* p) {
   ++p->saw_end;
 }
 
-// Reads until end of stream, then ignores it and waits for an event nobody sets.
+// Reads once (at shutdown the read sees end of stream), then ignores that and waits for an event
+// nobody sets.
 la::job<void> ignores_the_end(la::stream& s, handler_probe* p) {
   ++p->started;
   try {

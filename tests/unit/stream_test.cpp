@@ -6,9 +6,10 @@
 // every byte delivered in order; flush; shutdown_send half-closes; close sends queued output
 // first; ~stream aborts (queued output dropped, the peer sees the end); a reset peer makes read
 // and (eventually) write throw connection_error; a cancelled read loses no data, also when data
-// arrives as it is cancelled and when read_exactly / read_until had already taken part of it; a
-// second concurrent reader or writer is a usage_error; a moved-from stream is a usage_error, and
-// move-assignment aborts the connection it replaces.
+// arrives as it is cancelled and when read_exactly / read_until had already taken part of it;
+// abort() from another job wakes the jobs blocked on the stream (a reader, a writer at high water)
+// with connection_error(ECONNABORTED); a second concurrent reader or writer is a usage_error; a
+// moved-from stream is a usage_error, and move-assignment aborts the connection it replaces.
 // Every case runs twice: in a job on CAF's workers (stream operations are posted to the socket's
 // I/O thread) and in a job homed on an I/O thread (they run inline there), within a minute.
 #define BOOST_TEST_MODULE stream
@@ -214,12 +215,15 @@ la::job<void> writes_pattern(la::stream& s, std::size_t total, std::size_t chunk
 }
 
 STREAM_CASE(write_blocks_at_high_water_until_the_peer_reads) {
-  constexpr std::size_t high = 64 * 1024, chunk = 10'000, total = 16 * mib;  // far beyond kernel buffers
-  auto c = co_await connect_to_raw({.high_water = high, .low_water = 16 * 1024}, 64 * 1024);
+  constexpr std::size_t high = 64 * 1024, low = 16 * 1024, chunk = 10'000;
+  constexpr std::size_t total = 16 * mib;  // far beyond what the kernel's buffers hold
+  auto c = co_await connect_to_raw({.high_water = high, .low_water = low}, 64 * 1024);
   writer_probe probe;
   auto writer = la::spawn(writes_pattern(c.ours, total, chunk, &probe), {.name = "writer", .home = home});
-  auto blocked = [&c] { return c.ours.pending_output() > high; };
-  BOOST_REQUIRE(co_await la::testing::eventually(blocked));
+  // Once the kernel's buffers are full, the writer stays blocked with more than low water queued.
+  // (A CHECK, not a REQUIRE: the writer must not outlive the stream.)
+  auto stuck = [&c] { return c.ours.pending_output() > low; };
+  BOOST_CHECK(co_await la::testing::eventually(stuck));
   for (int i = 0; i < 20; ++i) {
     auto pending = c.ours.pending_output();
     BOOST_CHECK_LE(pending, high + chunk);
@@ -414,6 +418,47 @@ STREAM_CASE(a_cancelled_read_until_keeps_what_it_had_read) {
   BOOST_CHECK_EQUAL(got, "partial\n");
 }
 
+la::job<void> writes(la::stream& s, std::string data) { co_await s.write(data); }
+
+// How a job blocked on a stream ended: "aborted" for connection_error(ECONNABORTED), else what().
+template <class T>
+la::job<std::string> ending_of(la::handle<T> h) {
+  std::string how = "returned";
+  try {
+    co_await h;
+  } catch (const la::connection_error& e) {
+    how = e.code() == std::errc::connection_aborted ? "aborted" : e.what();
+  } catch (const la::cancelled&) {
+    how = "cancelled";
+  } catch (const std::exception& e) {
+    how = e.what();
+  }
+  co_return how;
+}
+
+// abort() from another job while a reader and a writer (held at high water) are blocked on the
+// stream: both wake with connection_error(ECONNABORTED), touching nothing freed or closed.
+STREAM_CASE(abort_wakes_jobs_blocked_on_the_stream) {
+  auto c = co_await connect_to_raw({}, 64 * 1024);
+  std::atomic<bool> reading{false};
+  auto reader = la::spawn(reads_some(c.ours, &reading), {.name = "reader", .home = home});
+  auto writer = la::spawn(writes(c.ours, pattern(8 * mib)), {.name = "writer", .home = home});
+  auto blocked = [&c, &reading] {
+    return reading && c.ours.pending_output() > la::stream_options{}.high_water;
+  };
+  BOOST_CHECK(co_await la::testing::eventually(blocked));
+  co_await real_pause(10ms);  // both are parked by now
+  c.ours.abort();
+  BOOST_CHECK(!c.ours.is_open());
+  auto read_end = co_await la::move_on_after(20s, ending_of(reader));
+  auto write_end = co_await la::move_on_after(20s, ending_of(writer));
+  BOOST_CHECK_EQUAL(read_end.value_or("still blocked"), "aborted");
+  BOOST_CHECK_EQUAL(write_end.value_or("still blocked"), "aborted");
+  std::array<std::byte, 8> buf;
+  auto later = co_await failure_of<la::usage_error>(c.ours.read_some(buf));
+  BOOST_CHECK(later.has_value());  // an aborted stream is closed
+}
+
 // -- misuse ----------------------------------------------------------------------------------
 
 STREAM_CASE(a_second_concurrent_reader_is_a_usage_error) {
@@ -431,14 +476,12 @@ STREAM_CASE(a_second_concurrent_reader_is_a_usage_error) {
   BOOST_CHECK_EQUAL(n, 1u);
 }
 
-la::job<void> writes(la::stream& s, std::string data) { co_await s.write(data); }
-
 STREAM_CASE(a_second_concurrent_writer_is_a_usage_error) {
   auto c = co_await connect_to_raw({}, 64 * 1024);
   // The first writer blocks: nobody reads.
   auto first = la::spawn(writes(c.ours, pattern(8 * mib)), {.name = "writer", .home = home});
   auto blocked = [&c] { return c.ours.pending_output() > la::stream_options{}.high_water; };
-  BOOST_REQUIRE(co_await la::testing::eventually(blocked));
+  BOOST_CHECK(co_await la::testing::eventually(blocked));  // not REQUIRE: `first` uses the stream
   // Bounded: without the check, they would wait for a peer that never reads.
   auto e1 = co_await failure_of<la::usage_error>(la::move_on_after(20s, c.ours.write("x")));
   BOOST_CHECK(e1.has_value());

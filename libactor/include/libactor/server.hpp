@@ -92,7 +92,8 @@ public:
   /// Stops accepting: the listening socket is closed. Open connections go on.
   void close();
   /// Stops accepting, lets open connections finish what they have received (reads see end of
-  /// stream once it is read), cancels those still open after `grace`, and returns when all ended.
+  /// stream once it is read), cancels those still open after `grace`, and returns when all ended and the
+  /// listening socket is closed.
   job<void> shutdown(std::chrono::milliseconds grace);
 
   /// libactor's own (start_server).

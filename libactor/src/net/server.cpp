@@ -44,6 +44,8 @@ public:
 
   const serve_options& options() const noexcept { return options_; }
   event& closed() noexcept { return closed_; }
+  /// Set on the I/O thread once the listening socket is closed.
+  event& not_listening() noexcept { return not_listening_; }
   /// Handles of the connection jobs still open.
   std::vector<handle<void>> connection_jobs() const;
   bool no_connections() const {
@@ -78,6 +80,7 @@ private:
   server::statistics counts_;
   bool closing_ = false;
   event closed_;
+  event not_listening_;
 };
 
 /// A lingering close (nginx's lingering_close): send what is queued, half-close, and read until the
@@ -222,6 +225,7 @@ void server_state::close() {
     boost::system::error_code ignored;
     self->acceptor_.close(ignored);
     self->retry_.cancel();
+    self->not_listening_.set();
   });
   closed_.set();  // also ends the idle sweeper
 }
@@ -327,6 +331,7 @@ job<void> server::shutdown(std::chrono::milliseconds grace) {
   }
   if (st->sweeper)
     co_await *st->sweeper;
+  co_await st->not_listening().wait();  // the port is free when shutdown returns
 }
 
 job<server> start_server(connection_handler handler, std::string host, std::uint16_t port, serve_options options) {
