@@ -37,7 +37,6 @@ public:
   io_thread& operator=(const io_thread&) = delete;
 
   boost::asio::io_context& context() noexcept { return ctx_; }
-  std::size_t index() const noexcept { return index_; }
   /// True on this I/O thread (inside one of its handlers or job turns).
   bool running_here() const noexcept;
 

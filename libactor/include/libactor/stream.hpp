@@ -105,8 +105,9 @@ private:
   detail::stream_core& require(const char* operation) const;
   /// Moves up to `out.size()` bytes of read-ahead into `out`; returns how many.
   std::size_t take_buffered(std::span<std::byte> out) noexcept;
-  /// One read from the socket into `buffer` (waiting until something arrives); 0 at end of stream.
-  job<std::size_t> receive(std::span<std::byte> buffer);
+  /// One read into `buffer` — from the read-ahead if `from_buffered` and it holds data, else from
+  /// the socket (waiting until something arrives); 0 at end of stream.
+  job<std::size_t> receive(std::span<std::byte> buffer, bool from_buffered);
   /// Appends what one receive brings to the read-ahead; false at end of stream.
   job<bool> read_more(std::size_t hint);
   /// Reads ahead until at least `n` bytes are buffered; incomplete_read (consuming them) at end of stream.

@@ -102,16 +102,16 @@ std::size_t stream::take_buffered(std::span<std::byte> out) noexcept {
 }
 
 job<std::size_t> stream::read_some(std::span<std::byte> buffer) {
-  if (!buffered_.empty() && !buffer.empty())
-    co_return take_buffered(buffer);
-  co_return co_await receive(buffer);
+  return receive(buffer, true);  // not a coroutine itself: one frame per read on the hot path
 }
 
-job<std::size_t> stream::receive(std::span<std::byte> buffer) {
+job<std::size_t> stream::receive(std::span<std::byte> buffer, bool from_buffered) {
   auto& c = require("read");
   exclusive guard{c.reading, "reading"};
   if (buffer.empty())
     co_return 0;
+  if (from_buffered && !buffered_.empty())
+    co_return take_buffered(buffer);
   if (++c.ready_streak >= ready_streak_limit) {
     // Data kept coming without a wait: let the other jobs and sockets of this thread run. Before
     // the recv, so that a cancellation raised here takes no data with it.
@@ -159,7 +159,7 @@ job<bool> stream::read_more(std::size_t hint) {
   buffered_.resize(old + chunk);
   std::size_t n = 0;
   try {
-    n = co_await receive(std::as_writable_bytes(std::span{buffered_}.subspan(old)));
+    n = co_await receive(std::as_writable_bytes(std::span{buffered_}.subspan(old)), false);
   } catch (...) {
     buffered_.resize(old);
     throw;

@@ -39,7 +39,6 @@ public:
   stream_core(const stream_core&) = delete;
   stream_core& operator=(const stream_core&) = delete;
 
-  io_thread& io() const noexcept { return io_; }
   int fd() const noexcept { return fd_; }
   const stream_options& options() const noexcept { return options_; }
   bool on_io_thread() const noexcept { return io_.running_here(); }
