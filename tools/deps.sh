@@ -4,9 +4,10 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libcaf-dev libboost-dev libboost-test-dev libssl-dev
-          libspdlog-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libbenchmark-dev)
+          libspdlog-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libbenchmark-dev liburiparser-dev
+          nginx-light openssl clang libclang-rt-14-dev)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3 python3-uvloop python3-aiohttp)
+  packages+=(python3 python3-uvloop python3-aiohttp wrk)
 fi
 
 missing=()

@@ -2,6 +2,8 @@
 
 #include <libactor/http/errors.hpp>
 
+#include <ostream>
+
 namespace libactor::http {
 
 const char* to_string(errc kind) noexcept {
@@ -19,5 +21,7 @@ const char* to_string(errc kind) noexcept {
   }
   return "unknown";
 }
+
+std::ostream& operator<<(std::ostream& out, errc kind) { return out << to_string(kind); }
 
 } // namespace libactor::http

@@ -2,6 +2,7 @@
 /// @file http/errors.hpp
 /// `http::error`: every failure of an HTTP fetch, with its kind (aiohttp's ClientError family).
 
+#include <iosfwd>
 #include <string>
 
 #include <libactor/errors.hpp>
@@ -24,6 +25,8 @@ enum class errc {
 
 /// A short lower-case name of `kind` ("timeout", "protocol"...), as libactor-fetch prints it.
 const char* to_string(errc kind) noexcept;
+/// Writes to_string(kind).
+std::ostream& operator<<(std::ostream& out, errc kind);
 
 /// An HTTP fetch failed. what() says what, for which URL; kind() says which kind of failure.
 class error : public libactor::error {
