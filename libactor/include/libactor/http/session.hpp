@@ -10,6 +10,9 @@
 /// Cancellation: a job cancelled mid-request (or cut by a deadline scope) leaves the pool
 /// consistent — the connection it was using is closed, never reused half-read, and its slot is free.
 ///
+/// Lifetime: connections live on the runtime's I/O threads, so a session (and its responses) must
+/// be destroyed while the runtime runs — declare it in a job, as `async with ClientSession()` would.
+///
 /// @code
 /// la::http::session s;
 /// auto resp = co_await s.get("http://127.0.0.1:8080/");
