@@ -297,7 +297,7 @@ void job_actor::post_self(signal::kind_t kind, std::uint32_t token) {
 void job_actor::schedule_timer(caf::actor_clock::time_point deadline, std::uint32_t token) {
   deadline = std::min(deadline, scope_deadline());
   if (deadline != caf::actor_clock::time_point::max())
-    rt_.timers().schedule(deadline, ctrl(), signal::timer, token);
+    wait_timer_ = rt_.timers().schedule(deadline, ctrl(), signal::timer, token);
 }
 
 void job_actor::wait_yield(std::coroutine_handle<> h) {
@@ -411,6 +411,8 @@ wake job_actor::end_wait() {
 
 void job_actor::resume_job(wake why) {
   LIBACTOR_ASSERT(tl_current == this, "a job resumed outside its own actor's turn");
+  if (wait_timer_.seq != 0)
+    rt_.timers().cancel(std::exchange(wait_timer_, {}));  // the wait is over: its timeout is moot
   reason_ = why;
   kind_ = wait_kind::none;
   children_ = {};

@@ -28,6 +28,7 @@
 #include <libactor/detail/runtime_api.hpp>
 
 #include "callback_timers.hpp"
+#include "timers.hpp"
 #include "caf_messages.hpp"
 
 namespace libactor::detail {
@@ -147,6 +148,7 @@ private:
   std::coroutine_handle<> body_;     // the job's root frame, until it ends
   std::coroutine_handle<> resume_point_;
   std::uint32_t token_ = 0;
+  timer_service::timer_id wait_timer_;  // the current wait's timer, cancelled when the wait ends
   wait_kind kind_ = wait_kind::none;
   wake reason_ = wake::none;
   bool cancelled_ = false;           // level-triggered: stays set

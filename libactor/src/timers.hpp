@@ -1,9 +1,11 @@
 #pragma once
 // timer_service: the clock and timers of one runtime.
 //
-// One thread keeps a min-heap of (deadline, actor, token) and, when a deadline is reached, puts a
-// `timer` signal into that actor's mailbox. Entries hold weak references: the timer of a wait that
-// ended early never keeps a finished job alive (it costs its 40 bytes until its deadline).
+// One thread keeps an ordered set of (deadline, actor, token) and, when a deadline is reached, puts
+// a `timer` signal into that actor's mailbox. Entries hold weak references, so a timer never keeps
+// a finished job alive; and a wait that ends early cancels its timer, so a job that waits with a
+// long timeout many times a second (an HTTP read timeout) does not pile up entries until their
+// deadlines — nor, under virtual time, make the clock jump to deadlines nobody waits for.
 //
 // Virtual time (Trio's MockClock with autojump): the clock stands still while any job is scheduled
 // or running, and jumps straight to the next deadline as soon as none is. The runtime reports
@@ -14,6 +16,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -33,8 +36,16 @@ public:
 
   bool is_virtual() const noexcept { return virtual_; }
   time_point now() const noexcept;
+  /// Identifies a scheduled timer, for cancel().
+  struct timer_id {
+    time_point deadline{};
+    std::uint64_t seq = 0;  // 0: none
+  };
   /// Sends signal{kind, token} to `target` at `deadline` (kind: a wait's timer or a callback).
-  void schedule(time_point deadline, caf::actor_control_block* target, std::uint8_t kind, std::uint32_t token);
+  timer_id schedule(time_point deadline, caf::actor_control_block* target, std::uint8_t kind, std::uint32_t token);
+  /// Forgets a timer that has not fired yet (no effect once it has).
+  void cancel(const timer_id& id);
+  std::size_t pending() const;
 
   // Virtual time only: the number of jobs scheduled or running.
   void busy_inc() noexcept { busy_.fetch_add(1, std::memory_order_relaxed); }
@@ -47,8 +58,8 @@ private:
     caf::weak_actor_ptr target;
     std::uint32_t token;
     std::uint8_t kind;
-    bool operator>(const entry& other) const noexcept {
-      return deadline != other.deadline ? deadline > other.deadline : seq > other.seq;
+    bool operator<(const entry& other) const noexcept {
+      return deadline != other.deadline ? deadline < other.deadline : seq < other.seq;
     }
   };
   void run();
@@ -57,10 +68,10 @@ private:
   const bool virtual_;
   std::atomic<std::int64_t> virtual_now_;  // ns since the steady clock's epoch
   std::atomic<std::int64_t> busy_{0};
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<entry> heap_;
-  std::uint64_t next_seq_ = 0;
+  std::set<entry> timers_;  // earliest first
+  std::uint64_t next_seq_ = 1;
   bool stop_ = false;
   std::thread thread_;
 };

@@ -68,6 +68,11 @@ clock::time_point clock::now() noexcept {
   return rt != nullptr ? rt->timers().now() : std::chrono::steady_clock::now();
 }
 
+std::size_t pending_timers() noexcept {
+  auto* rt = detail::runtime::current();
+  return rt != nullptr ? rt->timers().pending() : 0;
+}
+
 } // namespace libactor
 
 namespace libactor::this_job {

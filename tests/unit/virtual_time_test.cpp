@@ -75,3 +75,26 @@ LIBACTOR_TEST_CASE_WITH(the_clock_stands_still_while_a_job_runs, (la::runtime_co
   BOOST_CHECK(la::clock::now() - start == 1ms);
   co_await busy;
 }
+
+namespace {
+la::job<void> answer_at_once(la::job_ref to) {
+  to.send(woke{1});
+  co_return;
+}
+} // namespace
+
+// A wait that ended before its timeout cancels the timeout's timer: a job that waits with a long
+// timeout many times a second (an HTTP read timeout) would otherwise pile up entries until their
+// deadlines, and under virtual time every idle moment would jump the clock to such a stale one.
+LIBACTOR_TEST_CASE_WITH(a_wait_that_ends_early_leaves_no_timer_behind, virtual_clock) {
+  auto start = la::clock::now();
+  auto h = la::spawn(answer_at_once(la::this_job::ref()));
+  auto m = co_await la::receive<woke>(2h);  // answered long before its timeout
+  BOOST_CHECK_EQUAL(m.value().who, 1);
+  co_await h;
+  BOOST_CHECK_EQUAL(la::pending_timers(), 0u);
+  auto cut = co_await la::move_on_after(1h, la::receive<woke>(3h));  // the scope's hour passes
+  BOOST_CHECK(!cut);
+  BOOST_CHECK_EQUAL(la::pending_timers(), 0u);
+  BOOST_CHECK(la::clock::now() - start == 1h);
+}

@@ -11,6 +11,7 @@
 /// @endcode
 
 #include <chrono>
+#include <cstddef>
 #include <coroutine>
 
 #include <libactor/detail/runtime_api.hpp>
@@ -66,6 +67,11 @@ template <class Rep, class Period>
   auto& self = detail::require_job("sleep");
   return {self, clock::now() + std::chrono::ceil<clock::duration>(d)};
 }
+
+/// Timers of the running runtime that have neither fired nor been cancelled (0 without a runtime).
+/// A probe for tests: a wait that ended early (a receive answered before its timeout, a read that got
+/// data) leaves none behind.
+std::size_t pending_timers() noexcept;
 
 /// Lets every other ready job run before this one continues (asyncio's `sleep(0)`).
 [[nodiscard]] inline detail::yield_awaiter yield() { return detail::yield_awaiter{detail::require_job("yield")}; }
