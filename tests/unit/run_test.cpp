@@ -110,6 +110,31 @@ BOOST_AUTO_TEST_CASE(a_job_that_ignores_cancellation_is_killed_and_reported_by_n
   BOOST_CHECK_EQUAL(la::live_job_frames(), frames);  // the killed job's frame was torn down
 }
 
+// A job whose cancellation was requested before main ended (a session's pool sweeper, cancelled
+// when the session closed) is winding down, not leaked: run waits for it without naming it.
+la::job<void> nap() { co_await la::sleep(50ms); }
+
+la::job<void> winding_down() {
+  try {
+    co_await la::receive<never>();
+  } catch (const la::cancelled&) {
+  }
+  co_await la::shield(nap());  // its cleanup still takes a while after main has ended
+}
+
+la::job<void> cancel_and_return() {
+  auto h = la::spawn(winding_down(), {.name = "winding-down"});
+  h.cancel();
+  co_return;
+}
+
+BOOST_AUTO_TEST_CASE(a_job_already_cancelled_when_main_ends_is_awaited_without_a_warning) {
+  la::testing::log_capture log;
+  BOOST_CHECK_EQUAL(la::run(cancel_and_return()), 0);
+  BOOST_CHECK_EQUAL(log.lines_with({"winding-down"}), 0);
+  BOOST_CHECK_EQUAL(log.lines_with({"still running"}), 0);
+}
+
 BOOST_AUTO_TEST_CASE(two_jobs_holding_each_others_handles_are_reaped) {
   auto frames = la::live_job_frames();
   la::testing::log_capture log;
