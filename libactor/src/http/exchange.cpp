@@ -90,7 +90,7 @@ job<std::unique_ptr<exchange>> exchange::start(std::shared_ptr<pool> p, const ur
     auto connect_deadline = deadline_after(deadlines.timeouts.connect, deadlines.total);
     std::unique_ptr<connection> c;
     try {
-      c = co_await within(connect_deadline, p->acquire(target));
+      c = co_await within(connect_deadline, p->acquire(target, !first_try));
     } catch (const timeout_error&) {
       if (connect_deadline == deadlines.total)
         throw error(errc::timeout, target.str() + ": the total timeout (" + milliseconds(deadlines.timeouts.total) + ") passed");

@@ -3,6 +3,8 @@
 #include "pool.hpp"
 
 #include <libactor/http/errors.hpp>
+#include <libactor/spawn.hpp>
+#include <libactor/time.hpp>
 
 namespace libactor::http::detail {
 
@@ -30,9 +32,10 @@ void pool::forget(const std::string& key) {
   --open_;
 }
 
-void pool::drop_expired(doomed_list& doomed) {
+clock::time_point pool::drop_expired(doomed_list& doomed) {
+  auto next = clock::time_point::max();
   if (options_.keepalive_timeout <= clock::duration::zero())
-    return;
+    return next;
   auto horizon = clock::now() - options_.keepalive_timeout;
   for (auto it = hosts_.begin(); it != hosts_.end();) {
     auto& idle = it->second.idle;
@@ -42,20 +45,77 @@ void pool::drop_expired(doomed_list& doomed) {
       --it->second.open;
       --open_;
     }
+    if (!idle.empty())
+      next = std::min(next, idle.front()->idle_since + options_.keepalive_timeout);
     it = (it->second.open == 0) ? hosts_.erase(it) : std::next(it);
+  }
+  return next;
+}
+
+bool pool::need_sweeper_locked() {
+  if (sweeper_running_ || closed_ || options_.keepalive_timeout <= clock::duration::zero())
+    return false;
+  sweeper_running_ = true;
+  return true;
+}
+
+job<void> sweep_idle(std::weak_ptr<pool> p) {
+  for (;;) {
+    clock::time_point next;
+    {
+      auto alive = p.lock();  // not held across the sleep: the sweeper never keeps a pool alive
+      if (alive == nullptr)
+        co_return;
+      next = alive->sweep();
+    }
+    if (next == clock::time_point::max())
+      co_return;
+    co_await sleep_until(next);
   }
 }
 
-pool::claim pool::try_claim(const std::string& key, doomed_list& doomed) {
+void pool::start_sweeper() {
+  try {
+    auto h = spawn(sweep_idle(weak_from_this()), {.name = "http.pool-sweeper"});
+    std::lock_guard lock(mutex_);
+    sweeper_ = h;
+    if (closed_)
+      h.cancel();  // closed while it was being spawned
+  } catch (...) {
+    // No runtime (a release after it ended) or no memory: expiry falls back to the next acquire.
+    std::lock_guard lock(mutex_);
+    sweeper_running_ = false;
+  }
+}
+
+clock::time_point pool::sweep() {
+  doomed_list doomed;
+  std::lock_guard lock(mutex_);
+  auto next = drop_expired(doomed);
+  if (next == clock::time_point::max() || closed_) {
+    sweeper_running_ = false;  // a later release starts a new one
+    return clock::time_point::max();
+  }
+  return next;
+}
+
+pool::claim pool::try_claim(const std::string& key, bool fresh, doomed_list& doomed) {
   if (closed_)
     throw error(errc::closed, "the HTTP session is closed");
   drop_expired(doomed);
   claim out;
   auto& slots = hosts_[key];
-  if (!slots.idle.empty()) {
+  if (!slots.idle.empty() && !fresh) {
     out.idle = std::move(slots.idle.back());  // the warmest one
     slots.idle.pop_back();
     return out;
+  }
+  if (!slots.idle.empty()) {
+    // A fresh connection is wanted, and this host's idle ones are suspect: make room with one.
+    doomed.push_back(std::move(slots.idle.front()));
+    slots.idle.pop_front();
+    --slots.open;
+    --open_;
   }
   bool host_ok = options_.limit_per_host == 0 || slots.open < options_.limit_per_host;
   bool total_ok = options_.limit == 0 || open_ < options_.limit;
@@ -83,14 +143,14 @@ pool::claim pool::try_claim(const std::string& key, doomed_list& doomed) {
   return out;
 }
 
-job<std::unique_ptr<connection>> pool::acquire(const url& u) {
+job<std::unique_ptr<connection>> pool::acquire(const url& u, bool fresh) {
   const std::string key = u.scheme() + "://" + u.host() + ":" + std::to_string(u.port());
   for (;;) {
     claim c;
     {
       doomed_list doomed;  // declared before the lock: closed after it is released
       std::lock_guard lock(mutex_);
-      c = try_claim(key, doomed);
+      c = try_claim(key, fresh, doomed);
     }
     if (c.idle) {
       reused_.fetch_add(1, std::memory_order_relaxed);
@@ -127,11 +187,13 @@ void pool::release(std::unique_ptr<connection> c, bool reusable) noexcept {
     return;
   std::shared_ptr<event> wake;
   doomed_list doomed;
+  bool spawn_sweeper = false;
   try {
     std::lock_guard lock(mutex_);
     if (reusable && !closed_ && c->is_open() && c->input.empty()) {
       c->idle_since = clock::now();
       hosts_[c->key].idle.push_back(std::move(c));
+      spawn_sweeper = need_sweeper_locked();
     } else {
       forget(c->key);
       doomed.push_back(std::move(c));
@@ -144,14 +206,18 @@ void pool::release(std::unique_ptr<connection> c, bool reusable) noexcept {
   }
   if (wake)
     wake->set();
+  if (spawn_sweeper)
+    start_sweeper();
 }
 
 void pool::close() noexcept {
   std::shared_ptr<event> wake;
   doomed_list doomed;
+  job_ref sweeper;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
+    sweeper = std::exchange(sweeper_, {});
     for (auto& [key, slots] : hosts_) {
       for (auto& c : slots.idle)
         doomed.push_back(std::move(c));
@@ -163,6 +229,8 @@ void pool::close() noexcept {
     wake = take_changed_locked();
   }
   wake->set();
+  if (sweeper.valid())
+    sweeper.cancel();
 }
 
 pool_stats pool::stats() const {

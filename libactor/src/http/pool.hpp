@@ -15,6 +15,7 @@
 #include <string>
 
 #include <libactor/event.hpp>
+#include <libactor/handle.hpp>
 #include <libactor/http/options.hpp>
 #include <libactor/http/session.hpp>
 #include <libactor/http/url.hpp>
@@ -32,9 +33,10 @@ public:
   const session_options& options() const noexcept { return options_; }
 
   /// A connection to `u`'s origin: an idle kept-alive one, or a new one once the limits allow
-  /// (closing an idle connection to another host when only the total limit is in the way).
+  /// (closing an idle connection to another host when only the total limit is in the way). With
+  /// `fresh`, always a new one — after a stale connection, the other idle ones are suspect too.
   /// Throws http::error (connect, tls, closed); bounded by the caller's deadline scopes.
-  job<std::unique_ptr<connection>> acquire(const url& u);
+  job<std::unique_ptr<connection>> acquire(const url& u, bool fresh = false);
   /// Takes a connection back: kept for reuse when `reusable` (and the pool is open), else closed.
   /// Frees its slot either way. Safe from any thread, inside or outside a job.
   void release(std::unique_ptr<connection> c, bool reusable) noexcept;
@@ -53,9 +55,17 @@ private:
 
   using doomed_list = std::deque<std::unique_ptr<connection>>;  // closed once the lock is released
 
-  claim try_claim(const std::string& key, doomed_list& doomed);
-  /// Moves idle connections past keepalive_timeout to `doomed`, freeing their slots.
-  void drop_expired(doomed_list& doomed);
+  claim try_claim(const std::string& key, bool fresh, doomed_list& doomed);
+  /// Moves idle connections past keepalive_timeout to `doomed`, freeing their slots. Returns when
+  /// the next idle one expires (max() if none is idle).
+  clock::time_point drop_expired(doomed_list& doomed);
+  /// Starts the sweeper job unless it runs (under mutex_); true when the caller must spawn it.
+  bool need_sweeper_locked();
+  void start_sweeper();
+  /// The sweeper's step: closes what expired; returns when to look again (max(): no idle
+  /// connection is left, and the sweeper ends).
+  clock::time_point sweep();
+  friend job<void> sweep_idle(std::weak_ptr<pool> p);
   void forget(const std::string& key);  // one connection of `key` is gone (under mutex_)
   void free_slot(const std::string& key);
   /// Replaces the "changed" event; the caller sets the returned one once it has unlocked.
@@ -68,6 +78,9 @@ private:
   std::size_t open_ = 0;
   bool closed_ = false;
   std::shared_ptr<event> changed_;
+  // Idle connections expire even when no request comes: a sweeper job runs while any are idle.
+  bool sweeper_running_ = false;
+  job_ref sweeper_;
   std::once_flag tls_once_;
   std::unique_ptr<tls_context> tls_;
   std::atomic<std::uint64_t> opened_{0}, reused_{0}, stale_{0};

@@ -29,9 +29,10 @@ struct response_head {
 
 /// A response whose head has arrived. The body is read with body(), read_chunk() or chunks(),
 /// each bounded by the session's max_body_size and decoded (gzip, deflate) unless decompression
-/// was turned off. The connection goes back to the session's pool once the body has been read to
-/// its end; a response released or destroyed earlier closes its connection instead (nothing half-read
-/// is ever reused).
+/// was turned off. The connection goes back to the session's pool once the whole response has
+/// arrived — read to its end, or already received whole when the response is released; a response
+/// released or destroyed while part of it is still to come closes its connection instead (nothing
+/// half-read is ever reused).
 class response {
 public:
   response(response&&) noexcept;
