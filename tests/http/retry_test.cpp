@@ -1,7 +1,8 @@
 // retry: the HTTP client's retries, against support/hostile_server.hpp.
 // - A kept-alive connection that the server closed meanwhile (it reads the next request and closes
-//   without answering) is retried transparently on a new connection for a GET (stats().stale), but
-//   not for a POST, which fails with errc::disconnected — unless it was declared idempotent.
+//   without answering) is retried transparently on a new connection for a GET (stats().stale), also
+//   when several pooled connections are stale at once, but not for a POST, which fails with
+//   errc::disconnected — unless it was declared idempotent.
 // - Opt-in retries (retry_policy): a 503 is retried until a 200; when the attempts run out the last
 //   503 is returned as a response, not thrown; a POST is not retried unless declared idempotent; a
 //   read timeout is retried; a protocol error is not.
