@@ -121,7 +121,12 @@ job<void> connection::handshake(const url& u, const tls_context& tls) {
     if (r == 1)
       co_return;
     if (e == SSL_ERROR_WANT_READ) {
-      bool more = co_await fill_tls();
+      bool more = false;
+      try {
+        more = co_await fill_tls();
+      } catch (const error& reset) {
+        throw_tls(peer_, std::string("the connection failed during the handshake: ") + reset.what());
+      }
       if (!more)
         throw_tls(peer_, "the server closed the connection during the handshake");
       continue;

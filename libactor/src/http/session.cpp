@@ -216,13 +216,14 @@ job<response> session::send(request req) {
     }
     if (answer && (!may_retry || !retry_status(answer->status())))
       co_return std::move(*answer);
-    answer.reset();  // a retried status: its connection is closed (or pooled if complete)
     auto wait = backoff(retry, attempt);
     if (clock::now() + wait >= plan.deadlines.total) {
-      if (failure)
-        std::rethrow_exception(failure);
-      throw error(errc::timeout, plan.target.str() + ": the total timeout would pass before the next retry");
+      // No time for another try: what this one got is the outcome, as when the attempts run out.
+      if (answer)
+        co_return std::move(*answer);
+      std::rethrow_exception(failure);
     }
+    answer.reset();  // a retried status: its connection is closed (or pooled if complete)
     co_await sleep(wait);
   }
 }
