@@ -56,6 +56,13 @@ public:
   void abort() noexcept { stream_.abort(); }
   bool is_open() const noexcept { return stream_.is_open(); }
 
+  /// Scratch space for one read (allocated once, never zero-filled again).
+  std::span<char> read_buffer() {
+    if (!read_buffer_)
+      read_buffer_ = std::make_unique_for_overwrite<char[]>(read_buffer_size);
+    return {read_buffer_.get(), read_buffer_size};
+  }
+
   /// The peer, for error messages ("host:port").
   const std::string& peer() const noexcept { return peer_; }
 
@@ -73,8 +80,10 @@ private:
   /// Reads ciphertext from the stream into OpenSSL; false at end of stream.
   job<bool> fill_tls();
 
+  static constexpr std::size_t read_buffer_size = 16 * 1024;
   stream stream_;
   std::string peer_;
+  std::unique_ptr<char[]> read_buffer_;
   SSL* ssl_ = nullptr;
   std::string cipher_in_;  // scratch for ciphertext reads
 };

@@ -53,30 +53,29 @@ void exchange::throw_timeout(bool total) const {
 
 job<void> exchange::read_more() {
   auto& in = conn_->input;
-  const auto old = in.size();
-  constexpr std::size_t chunk = 16 * 1024;
-  in.resize(old + chunk);
   auto deadline = deadline_after(deadlines_.timeouts.read, deadlines_.total);
+  std::span<char> space = conn_->read_buffer();
   std::size_t n = 0;
   try {
-    n = co_await within(deadline, conn_->read_some(std::span<char>(in.data() + old, chunk)));
+    n = co_await within(deadline, conn_->read_some(space));
   } catch (const timeout_error&) {
-    in.resize(old);
     throw_timeout(deadline == deadlines_.total);
   } catch (const error& e) {
-    in.resize(old);
     throw error(e.kind(), url_ + ": " + e.what());
-  } catch (...) {
-    in.resize(old);
-    throw;
   }
-  in.resize(old + n);
   try {
     if (n == 0) {
       decoder_.feed_eof();
       co_return;
     }
-    in.erase(0, decoder_.feed(in));
+    if (in.empty()) {
+      // The common case: feed straight from the read buffer, keep only an incomplete tail.
+      auto used = decoder_.feed(std::string_view(space.data(), n));
+      in.assign(space.data() + used, n - used);
+    } else {
+      in.append(space.data(), n);
+      in.erase(0, decoder_.feed(in));
+    }
   } catch (const error& e) {
     throw error(e.kind(), url_ + ": " + e.what());
   }
