@@ -258,7 +258,16 @@ void job_actor::terminate(caf::error reason) {
   }
   callbacks_.reset();  // a job's timers end with it
   stash_.reset();  // unanswered asks among them fail at once ("dropped without reply")
-  inbox_.close();  // from now on, requests bounce in enqueue()
+  // Requests still in the inbox bounce too (close() alone would delete them: an ask sent just as
+  // the job ended would then wait for its whole timeout); from now on, they bounce in enqueue().
+  struct bounce_rest {
+    caf::detail::sync_request_bouncer bounce;
+    void operator()(caf::mailbox_element* x) noexcept {
+      caf::mailbox_element_ptr owned{x};
+      bounce(*owned);
+    }
+  } rest{caf::detail::sync_request_bouncer{reason}};
+  inbox_.close(rest);
   urgent_.clear(reason);
   normal_.clear(reason);
   cleanup(std::move(reason), context());
