@@ -26,7 +26,8 @@ start_local_nginx() {
   make_local_site "$dir"
   mkdir -p "$dir/logs" "$dir/tmp"
   for attempt in 1 2 3 4 5 6 7 8; do
-    local port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    # Below the kernel's ephemeral range (32768 and up), where busy tests' client sockets live.
+    local port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
     cat > "$dir/nginx.conf" <<CONF
 daemon off;
 worker_processes 1;
@@ -49,9 +50,10 @@ http {
 CONF
     "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" > "$dir/logs/stdout.log" 2>&1 &
     local pid=$!
-    for _ in $(seq 100); do  # readiness: the port accepts, or nginx has exited (port taken)
-      if ! kill -0 "$pid" 2>/dev/null; then break; fi
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    rm -f "$dir/nginx.pid"
+    for _ in $(seq 100); do  # readiness: nginx wrote its pid (it has bound its port) and the port accepts
+      if ! kill -0 "$pid" 2>/dev/null; then break; fi  # it exited: the port was taken
+      if [[ "$(cat "$dir/nginx.pid" 2>/dev/null)" == "$pid" ]] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         LOCAL_NGINX_PID=$pid
         LOCAL_NGINX_PORT=$port
         LOCAL_NGINX_URL="http://127.0.0.1:$port"
@@ -59,7 +61,10 @@ CONF
       fi
       sleep 0.05
     done
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    # The port was taken (or nginx failed otherwise): try another one. (`|| true`: under
+    # `set -e`, nginx's failure status would end the calling script right here, silently.)
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   echo "local nginx did not start:" >&2
   cat "$dir/logs/error.log" "$dir/logs/stdout.log" >&2
@@ -68,8 +73,8 @@ CONF
 
 stop_local_nginx() {
   if [[ -n "${LOCAL_NGINX_PID:-}" ]]; then
-    kill -QUIT "$LOCAL_NGINX_PID" 2>/dev/null
-    wait "$LOCAL_NGINX_PID" 2>/dev/null
+    kill -QUIT "$LOCAL_NGINX_PID" 2>/dev/null || true
+    wait "$LOCAL_NGINX_PID" 2>/dev/null || true
     LOCAL_NGINX_PID=
   fi
 }
