@@ -117,7 +117,7 @@ job<std::unique_ptr<exchange>> exchange::start(std::shared_ptr<pool> p, const ur
       if (!stale)
         throw;
     }
-    p->count_stale();  // ex, destroyed above, closed the connection
+    p->count_stale();  // `ex` closes the stale connection as this iteration ends
   }
 }
 
