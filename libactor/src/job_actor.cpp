@@ -554,6 +554,7 @@ void job_actor::on_signal(const signal& s) {
     case signal::timer:
       if (s.token != token_ || kind_ == wait_kind::none)
         return;
+      wait_timer_ = {};  // it fired: nothing left to cancel (saves a lock per timed-out wait)
       if (cancel_pending())
         interrupt_wait();  // a scope's deadline passed
       else
