@@ -110,20 +110,46 @@ la::job<void> draw_progress(progress& p) {
 
 } // namespace
 
+/// Awaits every job in order; a cancellation of the caller is raised at once.
+la::job<void> settle_or_cancel(std::vector<la::handle<void>>& jobs) {
+  for (auto& j : jobs)
+    co_await j;
+}
+
+/// Awaits `jobs` to their ends, whatever they end with (cleanup after an interruption).
+la::job<void> settle(std::vector<la::handle<void>>& jobs) {
+  for (auto& j : jobs) {
+    try {
+      co_await j;
+    } catch (...) {
+    }
+  }
+}
+
 la::job<int> run(const settings& cfg) {
   progress p{cfg, http::fetch_service::start(cfg.session), {}, {}, {}, {}};
-  std::vector<la::handle<void>> workers;
+  std::vector<la::handle<void>> jobs;
   for (std::size_t i = 0; i < std::min(cfg.concurrency, cfg.urls.size()); ++i)
-    workers.push_back(la::spawn(worker(p), {.name = "fetch-worker", .home = la::job_home::io_thread}));
-  la::handle<void> bar;
+    jobs.push_back(la::spawn(worker(p), {.name = "fetch-worker", .home = la::job_home::io_thread}));
   if (cfg.progress && ::isatty(STDERR_FILENO))
-    bar = la::spawn(draw_progress(p), {.name = "fetch-progress"});
-  for (auto& w : workers)
-    co_await w;
-  if (bar.valid())
-    co_await bar;
-  co_await p.service.stop();
+    jobs.push_back(la::spawn(draw_progress(p), {.name = "fetch-progress"}));
+  bool interrupted = false;
+  try {
+    co_await settle_or_cancel(jobs);
+  } catch (const la::cancelled&) {
+    interrupted = true;  // SIGINT/SIGTERM: stop the fetches in flight, keep the lines printed so far
+  }
+  if (interrupted) {
+    for (auto& j : jobs)
+      j.cancel();
+    co_await la::shield(settle(jobs));
+  }
+  co_await la::shield(p.service.stop());
   std::fflush(stdout);
+  if (interrupted) {
+    std::fprintf(stderr, "libactor-fetch: interrupted after %zu of %zu fetches\n", p.done.load(), cfg.urls.size());
+    co_return 130;  // the shell's code for "ended by SIGINT"
+  }
   co_return (p.failed.load() == 0 || cfg.allow_failures) ? 0 : 1;
 }
 

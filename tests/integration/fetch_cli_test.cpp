@@ -11,7 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <map>
 #include <set>
 #include <sstream>
@@ -236,4 +243,71 @@ BOOST_AUTO_TEST_CASE(bad_flags_and_inputs_exit_2_with_a_message) {
     BOOST_CHECK_MESSAGE(run.lines.empty(), command_line(args) << " fetched something:\n" << run.result.out);
     BOOST_CHECK_MESSAGE(!run.result.err.empty(), command_line(args) << ": no message on stderr");
   }
+}
+
+namespace {
+/// Reads `fd` to its end into `out`.
+void drain(int fd, std::string& out) {
+  char buf[4096];
+  for (;;) {
+    auto n = ::read(fd, buf, sizeof buf);
+    if (n > 0)
+      out.append(buf, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR)
+      return;
+  }
+}
+} // namespace
+
+// Ctrl-C mid-run: the fetches in flight are cancelled, the service stops, every line printed is
+// whole, and the exit code is 130 — with no "still running" complaint from the runtime.
+BOOST_AUTO_TEST_CASE(sigint_stops_cleanly_with_whole_lines_and_exit_130) {
+  nginx_server nginx;
+  temp_dir dir;
+  auto list = dir.path() / "urls.txt";
+  {
+    std::ofstream f(list);
+    for (int i = 0; i < 200000; ++i)  // far more than can finish before the signal lands
+      f << nginx.url("/1k") << '\n';
+  }
+  auto err_path = dir.path() / "stderr.txt";
+  int out[2];
+  BOOST_REQUIRE(::pipe(out) == 0);
+  pid_t pid = ::fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(err, STDERR_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    ::execl(LIBACTOR_FETCH_BIN, LIBACTOR_FETCH_BIN, "--no-progress", "-c", "8", "-i", list.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  // Readiness: the first JSON line means fetching is under way.
+  std::string output;
+  char c = 0;
+  while (::read(out[0], &c, 1) == 1) {
+    output += c;
+    if (c == '\n')
+      break;
+  }
+  BOOST_REQUIRE_MESSAGE(!output.empty(), "libactor-fetch printed nothing");
+  ::kill(pid, SIGINT);
+  drain(out[0], output);  // to EOF: the process has closed stdout (it exited)
+  ::close(out[0]);
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+  BOOST_REQUIRE(WIFEXITED(status));
+  BOOST_CHECK_EQUAL(WEXITSTATUS(status), 130);
+  std::istringstream lines(output);
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count)
+    BOOST_CHECK_NO_THROW(json::parse(line));  // no half line
+  BOOST_CHECK(count >= 1u && count < 200000u);
+  std::ifstream err_file(err_path);
+  std::string err((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+  BOOST_CHECK_MESSAGE(err.find("interrupted after") != std::string::npos, err);
+  BOOST_CHECK_MESSAGE(err.find("still running") == std::string::npos, err);
 }
