@@ -4,7 +4,7 @@
 
 #include <array>
 
-#include <boost/beast/core/string.hpp>
+#include "ascii.hpp"
 
 namespace libactor::http {
 
@@ -21,7 +21,7 @@ bool request::is_idempotent() const noexcept {
   // RFC 9110 §9.2.2.
   static constexpr std::array<std::string_view, 6> idempotent_methods{"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"};
   for (auto m : idempotent_methods)
-    if (boost::beast::iequals({method_.data(), method_.size()}, {m.data(), m.size()}))
+    if (detail::iequals(method_, m))
       return true;
   return false;
 }

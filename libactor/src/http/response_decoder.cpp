@@ -12,6 +12,7 @@
 #endif
 
 #include "response_decoder.hpp"
+#include "ascii.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -112,14 +113,12 @@ private:
   bool ended_ = false;
 };
 
-std::string trim_lower(std::string_view s) {
+std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
     s.remove_suffix(1);
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return s;
 }
 
 std::string describe(const error_code& ec) { return ec.message(); }
@@ -193,11 +192,11 @@ struct response_decoder::impl {
   void start_body(error_code& ec) {
     if (!limits.decompress)
       return;
-    auto coding = trim_lower(fields.get("Content-Encoding").value_or(""));
+    auto coding = trim(fields.get("Content-Encoding").value_or(""));
     try {
-      if (coding == "gzip" || coding == "x-gzip")
+      if (iequals(coding, "gzip") || iequals(coding, "x-gzip"))
         decoder.emplace(inflater::format::gzip);
-      else if (coding == "deflate")
+      else if (iequals(coding, "deflate"))
         decoder.emplace(inflater::format::deflate);
       // identity, or a coding we did not ask for: handed out as it came (Content-Encoding tells)
     } catch (const std::bad_alloc&) {

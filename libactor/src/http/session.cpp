@@ -13,18 +13,16 @@
 #include <libactor/errors.hpp>
 #include <libactor/time.hpp>
 
+#include "ascii.hpp"
 #include "exchange.hpp"
 #include "pool.hpp"
 
 namespace libactor::http {
 
 namespace bhttp = boost::beast::http;
+using detail::iequals;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return boost::beast::iequals({a.data(), a.size()}, {b.data(), b.size()});
-}
 
 /// RFC 9110 token characters (method and field names).
 bool is_token(std::string_view s) noexcept {

@@ -4,12 +4,13 @@
 #include <libactor/http/url.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 #include <uriparser/Uri.h>
 
 #include <libactor/http/errors.hpp>
+
+#include "ascii.hpp"
 
 namespace libactor::http {
 
@@ -17,12 +18,6 @@ namespace {
 
 std::string_view text(const UriTextRangeA& r) noexcept {
   return r.first == nullptr ? std::string_view{} : std::string_view(r.first, static_cast<std::size_t>(r.afterLast - r.first));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 [[noreturn]] void invalid(std::string_view input, std::string_view why) {
@@ -57,14 +52,14 @@ url url::parse(std::string_view input) {
   parsed_uri parsed(input);
   auto& u = *parsed.get();
   url out;
-  out.scheme_ = lower(text(u.scheme));
+  out.scheme_ = detail::to_lower(text(u.scheme));
   if (out.scheme_.empty())
     invalid(input, "not absolute (no scheme)");
   if (out.scheme_ != "http" && out.scheme_ != "https")
     invalid(input, "the scheme '" + out.scheme_ + "' is not http or https");
   if (!text(u.userInfo).empty())
     invalid(input, "credentials in URLs are not supported (send an Authorization header)");
-  out.host_ = lower(text(u.hostText));
+  out.host_ = detail::to_lower(text(u.hostText));
   if (out.host_.empty())
     invalid(input, "no host");
   auto port_text = text(u.portText);
