@@ -49,6 +49,15 @@ job<move_on_result<T>> move_on_at(clock::time_point deadline, job<T> body) {
 
 template <class T>
 job<T> fail_at(clock::time_point deadline, job<T> body) {
+  if (deadline == clock::time_point::max()) {
+    // No deadline, so nothing the scope could own: skip it (the HTTP client's reads pass this).
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(body);
+      co_return;
+    } else {
+      co_return co_await std::move(body);
+    }
+  }
   detail::scope_guard scope{"fail_at", deadline, false};
   try {
     if constexpr (std::is_void_v<T>) {

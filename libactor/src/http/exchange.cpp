@@ -10,8 +10,6 @@ namespace libactor::http::detail {
 
 namespace {
 
-constexpr auto no_deadline = clock::time_point::max();
-
 /// now + `timeout`, or no deadline for a zero timeout; never later than `cap`.
 clock::time_point deadline_after(clock::duration timeout, clock::time_point cap) {
   if (timeout <= clock::duration::zero())
@@ -21,14 +19,6 @@ clock::time_point deadline_after(clock::duration timeout, clock::time_point cap)
 
 std::string milliseconds(clock::duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
-}
-
-/// `body` within `deadline` (no scope at all when there is none: the common, cheapest case).
-template <class T>
-job<T> within(clock::time_point deadline, job<T> body) {
-  if (deadline == no_deadline)
-    co_return co_await std::move(body);
-  co_return co_await fail_at(deadline, std::move(body));
 }
 
 } // namespace
@@ -57,7 +47,7 @@ job<void> exchange::read_more() {
   std::span<char> space = conn_->read_buffer();
   std::size_t n = 0;
   try {
-    n = co_await within(deadline, conn_->read_some(space));
+    n = co_await fail_at(deadline, conn_->read_some(space));
   } catch (const timeout_error&) {
     throw_timeout(deadline == deadlines_.total);
   } catch (const error& e) {
@@ -89,7 +79,7 @@ job<std::unique_ptr<exchange>> exchange::start(std::shared_ptr<pool> p, const ur
     auto connect_deadline = deadline_after(deadlines.timeouts.connect, deadlines.total);
     std::unique_ptr<connection> c;
     try {
-      c = co_await within(connect_deadline, p->acquire(target, !first_try));
+      c = co_await fail_at(connect_deadline, p->acquire(target, !first_try));
     } catch (const timeout_error&) {
       if (connect_deadline == deadlines.total)
         throw error(errc::timeout, target.str() + ": the total timeout (" + milliseconds(deadlines.timeouts.total) + ") passed");
@@ -103,7 +93,7 @@ job<std::unique_ptr<exchange>> exchange::start(std::shared_ptr<pool> p, const ur
     std::unique_ptr<exchange> ex(new exchange(p, std::move(c), limits, deadlines, target.str()));
     try {
       try {
-        co_await within(deadlines.total, ex->conn_->write(wire));
+        co_await fail_at(deadlines.total, ex->conn_->write(wire));
       } catch (const timeout_error&) {
         ex->throw_timeout(true);
       }
