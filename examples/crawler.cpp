@@ -12,8 +12,14 @@
 namespace la = libactor;
 namespace http = libactor::http;
 
+http::session_options crawl_options() {
+  http::session_options o;
+  o.limit_per_host = 4;  // polite to each server, whatever the fan-out
+  return o;
+}
+
 struct crawl {
-  http::session session{http::session_options{.limit_per_host = 4}};
+  http::session session{crawl_options()};
   la::semaphore in_flight{8};  // at most 8 fetches at once, whatever the fan-out
   std::set<std::string> seen;  // only amain touches it, between levels
 };

@@ -57,7 +57,8 @@ la::job<connection_result> client(shared_state& st, unsigned index) {
   std::mt19937_64 rng(st.cfg.seed * 1'000'003 + index);
   std::vector<std::byte> reply(st.cfg.size);
   try {
-    auto s = co_await la::open_connection(st.cfg.host, st.cfg.port, {.timeout = std::chrono::seconds(10)});
+    const la::connect_options connect{.timeout = std::chrono::seconds(10), .stream = {}};
+    auto s = co_await la::open_connection(st.cfg.host, st.cfg.port, connect);
     for (;;) {
       if (st.stop.load(std::memory_order_relaxed))
         break;
