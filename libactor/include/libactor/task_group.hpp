@@ -29,7 +29,6 @@
 /// });
 /// @endcode
 
-#include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +45,7 @@
 #include <libactor/handle.hpp>
 #include <libactor/job.hpp>
 #include <libactor/message.hpp>
+#include <libactor/ready_token.hpp>
 #include <libactor/shield.hpp>
 #include <libactor/spawn.hpp>
 #include <libactor/this_job.hpp>
@@ -103,42 +103,14 @@ private:
   std::shared_ptr<const std::vector<entry>> entries_;
 };
 
-namespace detail {
-// What a job started by task_group::start sends the starting job: at most once per start, either
-// "ready" or "ended before ready". `key` tells starts apart (a stale signal of an abandoned start).
-struct start_signal {
-  std::uint64_t key;
-  bool ready;
-};
-
-// Unique over all starts of the process (one counter, not one per instantiation of start).
-inline std::uint64_t next_start_key() {
-  static std::atomic<std::uint64_t> last{0};
-  return ++last;
-}
-} // namespace detail
-
 /// A nursery of jobs; see the file comment. Only `run` creates one, and it lives until run ends.
 class task_group {
-  struct start_state;
-
 public:
   task_group(const task_group&) = delete;
   task_group& operator=(const task_group&) = delete;
 
   /// What a job started with `start` receives: it calls `ready()` once it is ready for business.
-  /// Copyable; may be passed on to another job.
-  class ready_token {
-  public:
-    /// Lets the job that called `start` go on with the child's handle. Idempotent (copies included);
-    /// callable from any job or thread.
-    void ready() const { signal(*state_, true); }
-
-  private:
-    friend class task_group;
-    explicit ready_token(std::shared_ptr<start_state> state) : state_(std::move(state)) {}
-    std::shared_ptr<start_state> state_;
-  };
+  using ready_token = libactor::ready_token;
 
   /// Spawns `body(group)` and waits until it and every job spawned into the group have ended.
   /// Throws exception_group if any of them failed, `cancelled` if the calling job was cancelled.
@@ -176,21 +148,9 @@ public:
   template <class Fn, class J = std::invoke_result_t<Fn&, ready_token>>
     requires std::same_as<J, job<typename J::value_type>>
   job<handle<typename J::value_type>> start(Fn fn, spawn_options options = {}) {
-    auto state = std::make_shared<start_state>(this_job::ref(), detail::next_start_key());
-    auto h = spawn(announce_end(fn(ready_token{state}), signal_end{state}), options);
-    bool ready = false;
-    try {
-      for (;;) {
-        auto m = co_await receive<detail::start_signal>();
-        if (m.value().key == state->key) {
-          ready = m.value().ready;
-          break;
-        }
-      }
-    } catch (const cancelled&) {
-      state->signalled.store(true);  // nobody listens any more
-    }
-    if (ready)
+    auto state = std::make_shared<detail::start_state>(this_job::ref(), detail::next_start_key());
+    auto h = spawn(detail::announce_end(fn(ready_token{state}), detail::signal_end{state}), options);
+    if (co_await detail::wait_ready(state))
       co_return h;
     // The child has ended or is about to, or this job was cancelled (then any_of cancels the child).
     detail::record_base* child[] = {&detail::record_access::of(h)};
@@ -218,45 +178,7 @@ public:
   }
 
 private:
-  struct start_state {
-    start_state(job_ref s, std::uint64_t k) : starter(std::move(s)), key(k) {}
-    job_ref starter;
-    std::uint64_t key;
-    std::atomic<bool> signalled{false};
-  };
-
   task_group() = default;
-
-  static void signal(start_state& state, bool ready) {
-    if (!state.signalled.exchange(true))
-      state.starter.send(detail::start_signal{state.key, ready});
-  }
-
-  // Tells the starting job, when destroyed, that the child ended (a no-op once it called ready).
-  struct signal_end {
-    std::shared_ptr<start_state> state;
-    explicit signal_end(std::shared_ptr<start_state> s) : state(std::move(s)) {}
-    signal_end(signal_end&& other) noexcept = default;
-    ~signal_end() {
-      try {
-        if (state)
-          signal(*state, false);
-      } catch (...) {  // destroyed outside any runtime (a killed frame): nobody to tell
-      }
-    }
-  };
-
-  // Wraps a started child. The guard is moved into the body's scope, so that it fires as the body
-  // ends, however it ends; if the child is cancelled before it ever runs, the parameter fires when
-  // the frame is destroyed.
-  template <class T>
-  static job<T> announce_end(job<T> j, signal_end param) {
-    signal_end guard = std::move(param);
-    if constexpr (std::is_void_v<T>)
-      co_await std::move(j);
-    else
-      co_return co_await std::move(j);
-  }
 
   void cancel_locked() {
     cancelling_ = true;
