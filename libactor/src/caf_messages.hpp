@@ -8,6 +8,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include <libactor/detail/box.hpp>
+#include <libactor/detail/record.hpp>
 
 namespace libactor::detail {
 
@@ -42,7 +43,13 @@ struct signal {
   std::uint32_t token;
 };
 
+/// A linked job has ended (sent to each partner of a link, record.cpp).
+struct link_exit {
+  record_ptr<record_base> from;
+};
+
 } // namespace libactor::detail
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(libactor::detail::link_exit)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(libactor::detail::envelope)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(libactor::detail::signal)

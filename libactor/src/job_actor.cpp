@@ -10,6 +10,8 @@
 #include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/system_messages.hpp>
 
+#include <libactor/watch.hpp>
+
 #include "assert.hpp"
 #include "io_threads.hpp"
 #include "log.hpp"
@@ -213,10 +215,13 @@ caf::resumable::resume_result job_actor::resume(caf::execution_unit* eu, size_t 
 
 void job_actor::start() {
   if (rec_.cancel_requested()) {
-    // Cancelled before it started: the body never runs.
+    // Cancelled (or killed) before it started: the body never runs.
     cancelled_ = true;
     std::exchange(body_, nullptr).destroy();
-    rec_.set_cancelled();
+    if (rec_.kill_requested_.load(std::memory_order_acquire))
+      rec_.set_killed();
+    else
+      rec_.set_cancelled();
     rec_.publish();
     terminate(caf::exit_reason::normal);
     return;
@@ -237,6 +242,8 @@ void job_actor::handle(caf::mailbox_element& x) {
     on_signal(content.get_as<signal>(0));
   } else if (content.match_element<envelope>(0)) {
     on_message(x, content.get_mutable_as<envelope>(0));
+  } else if (content.match_element<link_exit>(0)) {
+    on_link_exit(std::move(content.get_mutable_as<link_exit>(0).from));
   } else if (content.match_element<caf::exit_msg>(0)) {
     // A kill (run()'s shutdown after the grace period) or an exit from a linked CAF actor.
     auto& reason = content.get_as<caf::exit_msg>(0).reason;
@@ -253,7 +260,7 @@ void job_actor::terminate(caf::error reason) {
     // Killed: tear the frame down so that its destructors run.
     kind_ = wait_kind::none;
     std::exchange(body_, nullptr).destroy();
-    rec_.set_cancelled();
+    rec_.set_killed();
     rec_.publish();
   }
   callbacks_.reset();  // a job's timers end with it
@@ -371,6 +378,12 @@ bool job_actor::take_stashed(type_filter types, received& out) {
   return false;
 }
 
+std::size_t job_actor::discard_stashed(type_filter keep) {
+  if (stash_ == nullptr)
+    return 0;
+  return std::erase_if(*stash_, [&](const received& r) { return !accepts(keep, *r.payload); });
+}
+
 void job_actor::wait_message(std::coroutine_handle<> h, type_filter types,
                              const caf::actor_clock::time_point* deadline, received& out) {
   auto token = begin_wait(h, wait_kind::message);
@@ -430,6 +443,10 @@ void job_actor::resume_job(wake why) {
   std::exchange(resume_point_, nullptr).resume();
   if (body_.done()) {
     std::exchange(body_, nullptr).destroy();
+    if (link_cause_ && rec_.reason() == exit_reason::cancelled) {
+      auto& cause = *link_cause_;
+      rec_.fail_with(std::make_exception_ptr(linked_failure(cause.name(), cause.reason(), cause.take_error())));
+    }
     rec_.publish();
     terminate(caf::exit_reason::normal);
   }
@@ -577,8 +594,30 @@ void job_actor::on_message(caf::mailbox_element& x, envelope& e) {
     caf::strong_actor_ptr sender = std::move(x.sender);
     r.reply = reply_channel{actor_ref::adopt(sender.release()), x.mid.integer_value()};
   }
-  if (r.payload == nullptr)
+  if (r.payload != nullptr)
+    deliver(std::move(r));
+}
+
+void job_actor::on_link_exit(record_ptr<record_base> from) {
+  // Unlinked meanwhile (on either side): this exit no longer concerns the job.
+  if (!rec_.remove_link(*from))
     return;
+  auto reason = from->reason();
+  if (trap_exits_) {
+    deliver({make_box(exit_signal{job_ref{from}, reason}), {}});
+    return;
+  }
+  if (reason == exit_reason::normal)
+    return;
+  if (reason != exit_reason::cancelled && !link_cause_)
+    link_cause_ = std::move(from);
+  // Cancelled in this turn, not through the mailbox: an event already queued must not resume the
+  // job first and let it believe it was spared (it could unlink, and be cancelled afterwards).
+  rec_.cancel_requested_.store(true, std::memory_order_release);
+  on_signal(signal{signal::cancel, 0});
+}
+
+void job_actor::deliver(received r) {
   if (kind_ == wait_kind::message && accepts(filter_, *r.payload)) {
     *message_slot_ = std::move(r);
     resume_job(wake::event);

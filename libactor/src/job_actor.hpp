@@ -74,6 +74,7 @@ public:
   /// ended (awaiting a handle, gather); without, the wait just ends with `cancelled` (asyncio.wait).
   bool wait_children(std::coroutine_handle<> h, std::span<record_base* const> children, bool forward_cancel);
   bool take_stashed(type_filter types, received& out);
+  std::size_t discard_stashed(type_filter keep);
   void wait_message(std::coroutine_handle<> h, type_filter types,
                     const caf::actor_clock::time_point* deadline, received& out);
   void wait_reply(std::coroutine_handle<> h, const actor_ref& target, std::unique_ptr<any_box> request,
@@ -89,6 +90,15 @@ public:
                              std::function<void()> fn);
   void cancel_callback(std::uint32_t id) noexcept;
   bool callback_active(std::uint32_t id) const noexcept;
+
+  // -- links (watch.hpp) ---------------------------------------------------------------------
+  void trap_exits(bool on) noexcept { trap_exits_ = on; }
+  bool traps_exits() const noexcept { return trap_exits_; }
+  /// Acts on the end of linked job `from`, in this job's turn (also used by link() when the
+  /// partner had already ended).
+  void on_link_exit(record_ptr<record_base> from);
+  /// Delivers a message from the runtime itself (an exit_signal) as if it came from the mailbox.
+  void deliver(received r);
 
 private:
   enum class wait_kind : std::uint8_t { none, yield, timer, child, message, reply, parked };
@@ -155,6 +165,7 @@ private:
   bool started_ = false;
   bool end_turn_ = false;            // yield: give the worker to other actors after this event
   bool terminated_ = false;
+  bool trap_exits_ = false;
   // The current wait's details.
   type_filter filter_;
   received* message_slot_ = nullptr;
@@ -169,6 +180,9 @@ private:
   // already allocates ~600 bytes, more than the rest of an idle job.
   std::unique_ptr<std::deque<received>> stash_;
   std::unique_ptr<callback_timers> callbacks_;  // created by the first call_later
+  // The linked job whose failure (or kill) cancelled this one: its `cancelled` end becomes a
+  // linked_failure naming it.
+  record_ptr<record_base> link_cause_;
 };
 
 /// Sets the current job for a turn (and checks that turns never nest on one thread).

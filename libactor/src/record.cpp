@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <thread>
 
+#include <caf/exit_reason.hpp>
+#include <caf/system_messages.hpp>
+
+#include <libactor/watch.hpp>
+
 #include "job_actor.hpp"
 #include "log.hpp"
 
@@ -20,7 +25,16 @@ std::string describe(const std::exception_ptr& e) {
 }
 } // namespace
 
+struct record_base::observer {
+  enum kind_t : std::uint8_t { watch, link };
+  kind_t kind;
+  std::uint64_t watch_id;        // watch
+  actor_ref actor;               // who is told
+  record_ptr<record_base> partner;  // link: the linked job's record
+};
+
 record_base::~record_base() {
+  delete observers_;
   if (error_ && !retrieved_.load(std::memory_order_acquire))
     log().error("job '{}' (id {}): exception never retrieved: {}", name(), id_, describe(error_));
 }
@@ -46,6 +60,33 @@ void record_base::request_cancel() noexcept {
   dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(caf::message_priority::high), {},
                                           signal{signal::cancel, 0}),
                 self != nullptr ? self->context() : nullptr);
+}
+
+void record_base::request_kill() noexcept {
+  kill_requested_.store(true, std::memory_order_release);
+  cancel_requested_.store(true, std::memory_order_release);  // if it has not started, it never does
+  auto* ctrl = static_cast<caf::actor_control_block*>(actor_.get());
+  if (ctrl == nullptr)
+    return;
+  auto* self = current_job();
+  // CAF's kill: job_actor::handle() tears the frame down when it takes this message.
+  ctrl->get()->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(caf::message_priority::high), {},
+                                                 caf::exit_msg{caf::actor_addr{}, caf::exit_reason::kill}),
+                       self != nullptr ? self->context() : nullptr);
+}
+
+exit_reason record_base::reason() const noexcept {
+  if (was_killed_)
+    return exit_reason::killed;
+  if (was_cancelled_)
+    return exit_reason::cancelled;
+  return error_ ? exit_reason::failed : exit_reason::normal;
+}
+
+std::exception_ptr record_base::take_error() const noexcept {
+  if (error_)
+    retrieved_.store(true, std::memory_order_release);
+  return error_;
 }
 
 void record_base::rethrow_if_failed() const {
@@ -89,12 +130,96 @@ bool record_base::add_waiter(const actor_ref& waiter, std::uint32_t token) {
   return true;
 }
 
+bool record_base::add_watch(const actor_ref& watcher, std::uint64_t watch_id) {
+  lock();
+  bool open = !finished_.load(std::memory_order_relaxed);
+  if (open) {
+    if (observers_ == nullptr)
+      observers_ = new std::vector<observer>();
+    observers_->push_back({observer::watch, watch_id, watcher, {}});
+  }
+  unlock();
+  return open;
+}
+
+bool record_base::remove_watch(std::uint64_t watch_id) {
+  lock();
+  bool found = false;
+  if (observers_ != nullptr)
+    found = std::erase_if(*observers_, [&](const observer& o) {
+              return o.kind == observer::watch && o.watch_id == watch_id;
+            }) != 0;
+  unlock();
+  return found;
+}
+
+bool record_base::add_link(record_base& partner) {
+  lock();
+  bool open = !finished_.load(std::memory_order_relaxed);
+  if (open) {
+    if (observers_ == nullptr)
+      observers_ = new std::vector<observer>();
+    auto same = [&](const observer& o) { return o.kind == observer::link && o.partner.get() == &partner; };
+    if (std::none_of(observers_->begin(), observers_->end(), same)) {
+      partner.retain();
+      observers_->push_back({observer::link, 0, partner.actor(), record_ptr<record_base>{&partner}});
+    }
+  }
+  unlock();
+  return open;
+}
+
+bool record_base::remove_link(const record_base& partner) {
+  lock();
+  bool found = false;
+  if (observers_ != nullptr)
+    found = std::erase_if(*observers_, [&](const observer& o) {
+              return o.kind == observer::link && o.partner.get() == &partner;
+            }) != 0;
+  unlock();
+  return found;
+}
+
+bool record_base::has_link(const record_base& partner) {
+  lock();
+  bool found = observers_ != nullptr && std::any_of(observers_->begin(), observers_->end(), [&](const observer& o) {
+                 return o.kind == observer::link && o.partner.get() == &partner;
+               });
+  unlock();
+  return found;
+}
+
+void record_base::notify_observers(std::vector<observer>& observers) {
+  auto* self = current_job();
+  auto* host = self != nullptr ? self->context() : nullptr;
+  auto reason = this->reason();
+  for (auto& o : observers) {
+    auto* dest = static_cast<caf::actor_control_block*>(o.actor.get())->get();
+    retain();
+    record_ptr<record_base> me{this};
+    if (o.kind == observer::watch) {
+      // Normal priority, from the job's last turn: behind every message it sent the watcher.
+      dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
+                                              envelope{make_box(down{job_ref{std::move(me)}, o.watch_id, reason})}),
+                    host);
+    } else {
+      // High priority, like a cancellation; the partner decides in its own turn (unlink may win).
+      dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(caf::message_priority::high), {},
+                                              link_exit{std::move(me)}),
+                    host);
+    }
+  }
+}
+
 void record_base::publish() {
   lock();
   finished_.store(true, std::memory_order_release);
   auto first = std::move(first_waiter_);
   auto more = std::move(more_waiters_);
+  std::unique_ptr<std::vector<observer>> observers{std::exchange(observers_, nullptr)};
   unlock();
+  if (observers != nullptr)
+    notify_observers(*observers);
   auto* self = current_job();
   auto wake = [&](const waiter_entry& w) {
     auto* dest = static_cast<caf::actor_control_block*>(w.actor.get())->get();

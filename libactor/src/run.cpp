@@ -11,10 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <caf/exit_reason.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
-#include <caf/mailbox_element.hpp>
-#include <caf/system_messages.hpp>
 
 #include "log.hpp"
 #include "runtime.hpp"
@@ -94,11 +91,14 @@ std::vector<detail::record_ptr<detail::record_base>> still_running(detail::runti
 }
 
 /// Cancels every job still alive, then kills what ignored the cancellation, each phase bounded by
-/// the grace period. Returns false if some job never suspended again (the runtime is abandoned).
+/// the grace period. Supervised jobs are left to their supervisors, which stop them in reverse start
+/// order as they are cancelled. Returns false if some job never suspended again (the runtime is
+/// abandoned).
 bool reap(detail::runtime& rt, std::chrono::milliseconds grace) {
   auto left = still_running(rt);
   if (left.empty())
     return true;
+  std::erase_if(left, [](auto& r) { return r->supervised; });
   // Jobs already cancelled are on their way out (a session closed as main ended cancels its pool's
   // sweeper): not leaks, so they are only waited for. The others are named.
   auto unasked = left;
@@ -112,12 +112,8 @@ bool reap(detail::runtime& rt, std::chrono::milliseconds grace) {
   left = still_running(rt);
   detail::log().error("{} job(s) ignored cancellation for {} ms; killing (leaked): {}", left.size(),
                       grace.count(), names_of(left));
-  for (auto& r : left) {
-    auto* dest = static_cast<caf::actor_control_block*>(r->actor().get())->get();
-    dest->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(caf::message_priority::high), {},
-                                            caf::exit_msg{caf::actor_addr{}, caf::exit_reason::kill}),
-                  nullptr);
-  }
+  for (auto& r : left)
+    r->request_kill();
   if (rt.wait_until_idle(grace))
     return true;
   left = still_running(rt);

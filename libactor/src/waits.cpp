@@ -29,6 +29,7 @@ bool wait_any_child(job_actor& self, std::coroutine_handle<> h, std::span<record
 }
 
 bool take_stashed(job_actor& self, type_filter types, received& out) { return self.take_stashed(types, out); }
+std::size_t discard_stashed(job_actor& self, type_filter keep) { return self.discard_stashed(keep); }
 
 void wait_message(job_actor& self, std::coroutine_handle<> h, type_filter types,
                   const std::chrono::steady_clock::time_point* deadline, received& out) {

@@ -13,6 +13,7 @@
 
 #include <libactor/detail/actor_ref.hpp>
 #include <libactor/errors.hpp>
+#include <libactor/exit_reason.hpp>
 
 namespace libactor::detail {
 
@@ -37,17 +38,29 @@ public:
   /// Asks the job to stop: it raises `cancelled` at its next suspension point. Safe from any thread.
   void request_cancel() noexcept;
   bool cancel_requested() const noexcept { return cancel_requested_.load(std::memory_order_acquire); }
+  /// Kills the job: at its next turn its frame is torn down (destructors run) without raising
+  /// anything in it; it ends `killed`. Safe from any thread.
+  void request_kill() noexcept;
   const actor_ref& actor() const noexcept { return actor_; }
 
   // -- outcome, valid once done() ------------------------------------------------------------
   /// Rethrows the job's exception (or `cancelled`) and marks it retrieved; returns if it succeeded.
   void rethrow_if_failed() const;
   bool failed() const noexcept { return error_ != nullptr || was_cancelled_; }
+  exit_reason reason() const noexcept;
+  /// The exception that ended the job (null unless it failed); marks it retrieved.
+  std::exception_ptr take_error() const noexcept;
 
   // -- used by job promises and the runtime --------------------------------------------------
   /// Stores the exception that escaped the job's body (the one in flight).
   void set_exception(std::exception_ptr e) noexcept;
   void set_cancelled() noexcept { was_cancelled_ = true; }
+  void set_killed() noexcept { was_cancelled_ = was_killed_ = true; }
+  /// Replaces a `cancelled` outcome with a failure (a link's linked_failure).
+  void fail_with(std::exception_ptr e) noexcept {
+    was_cancelled_ = false;
+    error_ = std::move(e);
+  }
   /// Called once the job has ended: publishes the outcome and wakes every waiter.
   void publish();
   /// Registers `waiter` to receive a wake-up with `token` when this job ends.
@@ -59,6 +72,19 @@ public:
     finish_arg_ = arg;
   }
 
+  // -- watches and links (watch.hpp) -----------------------------------------------------------
+  /// Registers a watch: publish() sends `watcher` a `down` with `watch_id`. False (and nothing
+  /// registered) if the job has already ended.
+  bool add_watch(const actor_ref& watcher, std::uint64_t watch_id);
+  /// True if the watch was still registered (the down not sent yet).
+  bool remove_watch(std::uint64_t watch_id);
+  /// Registers a link to `partner`: publish() sends its job a link_exit. False if this job has
+  /// already ended. Idempotent.
+  bool add_link(record_base& partner);
+  /// True if the link to `partner` was registered (and is now removed).
+  bool remove_link(const record_base& partner);
+  bool has_link(const record_base& partner);
+
 protected:
   virtual ~record_base();  // logs an exception that nobody retrieved
 
@@ -68,15 +94,19 @@ private:
     actor_ref actor;
     std::uint32_t token;
   };
+  struct observer;  // a watch or a link, record.cpp
+  void notify_observers(std::vector<observer>& observers);
   void lock() noexcept;
   void unlock() noexcept { lock_.clear(std::memory_order_release); }
 
   std::atomic<std::uint32_t> refs_{1};
   std::atomic<bool> finished_{false};
   std::atomic<bool> cancel_requested_{false};
+  std::atomic<bool> kill_requested_{false};
   mutable std::atomic<bool> retrieved_{false};
   std::atomic_flag lock_ = ATOMIC_FLAG_INIT;  // guards the waiters against finished_
   bool was_cancelled_ = false;
+  bool was_killed_ = false;
   std::uint64_t id_ = 0;
   actor_ref actor_;
   std::exception_ptr error_;
@@ -85,9 +115,13 @@ private:
   std::vector<waiter_entry> more_waiters_;
   void (*finish_fn_)(void*) = nullptr;
   void* finish_arg_ = nullptr;
+  // Watches and links: allocated by the first one, so that other jobs pay one pointer.
+  std::vector<observer>* observers_ = nullptr;
 
 public:
   std::string given_name;  // set before launch
+  // Started by a supervisor, which stops it: run()'s shutdown cancels only the other jobs first.
+  bool supervised = false;
   // Intrusive links of the runtime's registry of live jobs.
   record_base* live_prev = nullptr;
   record_base* live_next = nullptr;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -65,6 +66,9 @@ void wait_until(job_actor& self, std::coroutine_handle<> h, std::chrono::steady_
 bool wait_child(job_actor& self, std::coroutine_handle<> h, record_base& child);
 /// Takes a stashed message of one of `types`; false when none or a cancellation is pending.
 bool take_stashed(job_actor& self, type_filter types, received& out);
+/// Drops the stashed messages of every type but `keep` (a job that serves a fixed protocol, such
+/// as a supervisor, would otherwise keep foreign messages forever). Returns how many.
+std::size_t discard_stashed(job_actor& self, type_filter keep);
 void wait_message(job_actor& self, std::coroutine_handle<> h, type_filter types,
                   const std::chrono::steady_clock::time_point* deadline, received& out);
 /// Sends `request` to `target` as an ask and waits for the reply (or failure) into `out`.
