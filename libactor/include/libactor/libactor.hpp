@@ -12,6 +12,7 @@
 #include <libactor/deadline.hpp>
 #include <libactor/errors.hpp>
 #include <libactor/event.hpp>
+#include <libactor/exit_reason.hpp>
 #include <libactor/gather.hpp>
 #include <libactor/handle.hpp>
 #include <libactor/job.hpp>
@@ -19,6 +20,7 @@
 #include <libactor/message.hpp>
 #include <libactor/open_connection.hpp>
 #include <libactor/queue.hpp>
+#include <libactor/ready_token.hpp>
 #include <libactor/release_guard.hpp>
 #include <libactor/run.hpp>
 #include <libactor/semaphore.hpp>
@@ -26,8 +28,10 @@
 #include <libactor/shield.hpp>
 #include <libactor/spawn.hpp>
 #include <libactor/stream.hpp>
+#include <libactor/supervisor.hpp>
 #include <libactor/task_group.hpp>
 #include <libactor/this_job.hpp>
 #include <libactor/time.hpp>
 #include <libactor/to_thread.hpp>
 #include <libactor/wait.hpp>
+#include <libactor/watch.hpp>
