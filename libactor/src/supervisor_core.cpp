@@ -11,6 +11,7 @@
 #include <libactor/message.hpp>
 #include <libactor/shield.hpp>
 #include <libactor/this_job.hpp>
+#include <libactor/time.hpp>
 
 #include "job_actor.hpp"
 #include "log.hpp"
@@ -44,9 +45,16 @@ job<void> wait_end(record_base* rec) {
 }
 
 job<void> wait_ends(std::vector<record_base*> recs) {
-  for (auto* r : recs)
-    co_await wait_end(r);
+  for (auto* r : recs) {
+    record_base* one[] = {r};
+    co_await any_of(one, false);  // an awaiter, not a job: no frame per child
+  }
 }
+
+// Inline co_awaits of jobs that complete without suspending nest their frames on the stack in
+// unoptimized builds (docs/coding-style.md, pitfall 3). Loops over any number of children yield
+// now and then: a real suspension, after which the job resumes on a fresh stack.
+constexpr unsigned yield_every = 64;
 
 handle<void> spawn_supervised(job<void> body, const std::string& name) {
   return spawn_with(std::move(body), name, [](record_base& rec, std::coroutine_handle<> b) {
@@ -123,7 +131,10 @@ job<void> supervisor_core::run(std::shared_ptr<supervisor_core> self, ready_toke
 }
 
 job<void> supervisor_core::start_all() {
+  unsigned n = 0;
   for (auto& c : children_) {
+    if (++n % yield_every == 0)
+      co_await yield();
     auto failure = co_await start(c.get());
     if (failure) {
       log().error("supervisor '{}': child '{}' failed to start: {}", name(), c->id, describe(failure));
@@ -135,7 +146,9 @@ job<void> supervisor_core::start_all() {
 
 job<void> supervisor_core::serve() {
   auto& self = require_job("supervisor");
-  for (;;) {
+  for (unsigned n = 1;; ++n) {
+    if (n % yield_every == 0)
+      co_await yield();
     static const std::type_info* const keep[] = {&typeid(down), &typeid(supervisor_request)};
     if (auto n = discard_stashed(self, keep))
       log().warn("supervisor '{}': dropped {} message(s) of types it does not handle", name(), n);
@@ -274,8 +287,12 @@ job<void> supervisor_core::stop_group(std::vector<child*> group) {
     }
     co_await wait_ends(running);
   }
-  for (auto i = group.rbegin(); i != group.rend(); ++i)
+  unsigned n = 0;
+  for (auto i = group.rbegin(); i != group.rend(); ++i) {
+    if (++n % yield_every == 0)
+      co_await yield();
     co_await stop(*i);  // reverse start order; for dynamic children, only the bookkeeping is left
+  }
 }
 
 job<void> supervisor_core::restart_group(child* c) {
@@ -285,7 +302,10 @@ job<void> supervisor_core::restart_group(child* c) {
     if (g != c && g->job_id != 0)
       others.push_back(g);
   co_await shield(stop_group(others));
+  unsigned n = 0;
   for (auto* g : group) {
+    if (++n % yield_every == 0)
+      co_await yield();
     if (g != c && g->spec->options().restart == restart_type::temporary) {
       erase(g);  // a temporary bystander is not restarted (OTP)
       continue;
