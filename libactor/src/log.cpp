@@ -1,5 +1,7 @@
 #include "log.hpp"
 
+#include <libactor/errors.hpp>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace libactor::detail {
@@ -17,5 +19,19 @@ const std::shared_ptr<spdlog::logger> the_logger = make_logger();
 } // namespace
 
 spdlog::logger& log() { return *the_logger; }
+
+std::string describe(const std::exception_ptr& e) {
+  if (!e)
+    return "";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (const cancelled&) {
+    return "cancelled";
+  } catch (...) {
+    return "(an exception not derived from std::exception)";
+  }
+}
 
 } // namespace libactor::detail

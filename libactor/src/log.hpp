@@ -4,6 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
+#include <string>
+
 namespace libactor::detail {
 spdlog::logger& log();
+/// What an exception says, for a log line: its what(), "cancelled", or a placeholder; "" for null.
+std::string describe(const std::exception_ptr& e);
 } // namespace libactor::detail

@@ -13,17 +13,6 @@
 
 namespace libactor::detail {
 
-namespace {
-std::string describe(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "(an exception not derived from std::exception)";
-  }
-}
-} // namespace
 
 struct record_base::observer {
   enum kind_t : std::uint8_t { watch, link };

@@ -5,6 +5,7 @@
 #include <libactor/detail/children.hpp>
 #include <libactor/this_job.hpp>
 
+#include "log.hpp"
 #include "supervisor_core.hpp"
 
 namespace libactor {
@@ -26,18 +27,7 @@ const char* explain(supervisor_errc code) {
 
 std::string describe(supervisor_errc code, const std::string& sup, const std::string& id, const std::exception_ptr& cause) {
   std::string text = "libactor: supervisor '" + sup + "': child '" + id + "': " + explain(code);
-  if (cause) {
-    try {
-      std::rethrow_exception(cause);
-    } catch (const std::exception& e) {
-      text += std::string(": ") + e.what();
-    } catch (const cancelled&) {
-      text += ": cancelled";
-    } catch (...) {
-      text += ": (an exception not derived from std::exception)";
-    }
-  }
-  return text;
+  return cause ? text + ": " + detail::describe(cause) : text;
 }
 
 std::unique_ptr<detail::supervisor_request> request(detail::supervisor_request::op_t op) {

@@ -19,18 +19,6 @@
 namespace libactor::detail {
 
 namespace {
-std::string describe(const std::exception_ptr& e) {
-  if (!e)
-    return "";
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "(an exception not derived from std::exception)";
-  }
-}
-
 shutdown_policy effective(const child_options& o) {
   if (o.shutdown.mode != shutdown_policy::by_kind)
     return o.shutdown;
@@ -295,21 +283,24 @@ job<void> supervisor_core::stop_group(std::vector<child*> group) {
   }
 }
 
-job<void> supervisor_core::restart_group(child* c) {
-  auto group = group_of(c);
+job<void> supervisor_core::stop_siblings(child* c) {
   std::vector<child*> others;
-  for (auto* g : group)
+  for (auto* g : group_of(c))
     if (g != c && g->job_id != 0)
       others.push_back(g);
   co_await shield(stop_group(others));
+  for (auto* g : others)
+    if (g->spec->options().restart == restart_type::temporary)
+      erase(g);  // a temporary bystander is not restarted (OTP)
+}
+
+job<void> supervisor_core::restart_group(child* c) {
+  co_await stop_siblings(c);
+  auto group = group_of(c);
   unsigned n = 0;
   for (auto* g : group) {
     if (++n % yield_every == 0)
       co_await yield();
-    if (g != c && g->spec->options().restart == restart_type::temporary) {
-      erase(g);  // a temporary bystander is not restarted (OTP)
-      continue;
-    }
     auto failure = co_await start(g);
     if (failure) {
       schedule_restart(g, failure);
@@ -374,18 +365,9 @@ job<void> supervisor_core::on_down(const down& d) {
   auto delay = next_backoff(c);
   if (delay > clock::duration::zero()) {
     // Siblings stop now; the whole group starts when the delay is over.
-    auto group = group_of(c);
-    std::vector<child*> others;
-    for (auto* g : group)
-      if (g != c && g->job_id != 0)
-        others.push_back(g);
-    co_await shield(stop_group(others));
-    for (auto* g : group) {
-      if (g == c)
-        continue;
-      if (g->spec->options().restart == restart_type::temporary) {
-        erase(g);
-      } else {
+    co_await stop_siblings(c);
+    for (auto* g : group_of(c)) {
+      if (g != c) {
         g->state = child_info::restarting;
         g->due = clock::time_point::max();
       }

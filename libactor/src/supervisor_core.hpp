@@ -83,6 +83,8 @@ private:
   job<void> stop(child* c);
   /// Stops the running children in `group`, in reverse order (all at once for dynamic children).
   job<void> stop_group(std::vector<child*> group);
+  /// Stops the running members of `c`'s group but `c` (reverse order); temporary ones are removed.
+  job<void> stop_siblings(child* c);
   /// Stops the group of `c`, then starts it in order; a failed start is scheduled for a retry.
   job<void> restart_group(child* c);
 

@@ -9,21 +9,14 @@
 #include <libactor/detail/runtime_api.hpp>
 
 #include "job_actor.hpp"
+#include "log.hpp"
 
 namespace libactor {
 
 namespace {
 std::string describe(const std::string& name, exit_reason reason, const std::exception_ptr& cause) {
   std::string text = "libactor: cancelled because linked job '" + name + "' " + to_string(reason);
-  if (!cause)
-    return text;
-  try {
-    std::rethrow_exception(cause);
-  } catch (const std::exception& e) {
-    return text + ": " + e.what();
-  } catch (...) {
-    return text;
-  }
+  return cause ? text + ": " + detail::describe(cause) : text;
 }
 
 detail::record_base& target_of(const job_ref& ref, detail::job_actor& self, const char* operation) {

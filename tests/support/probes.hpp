@@ -2,6 +2,8 @@
 // Small probes shared by the tests: proving that cleanup ran, how a job ended, what a queue holds.
 
 #include <atomic>
+#include <exception>
+#include <string>
 #include <vector>
 
 #include <libactor/errors.hpp>
@@ -15,6 +17,20 @@ struct set_on_destroy {
   std::atomic<bool>* flag;
   ~set_on_destroy() { flag->store(true); }
 };
+
+/// True when `e` holds an `E` (its original type) whose what() is `what`.
+template <class E>
+bool holds(const std::exception_ptr& e, const std::string& what) {
+  if (!e)
+    return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const E& x) {
+    return x.what() == what;
+  } catch (...) {
+  }
+  return false;
+}
 
 /// Awaits `h`; true when it ended with `cancelled`.
 template <class T>

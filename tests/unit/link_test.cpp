@@ -44,16 +44,8 @@ struct disk_full : std::runtime_error {
 // The test hook: tears the job's frame down at its next suspension point.
 void kill(const la::job_ref& j) { la::detail::record_access::of(j).request_kill(); }
 
-bool is_disk_full(std::exception_ptr e, const std::string& what) {
-  if (!e)
-    return false;
-  try {
-    std::rethrow_exception(e);
-  } catch (const disk_full& x) {
-    return x.what() == what;
-  } catch (...) {
-  }
-  return false;
+bool is_disk_full(const std::exception_ptr& e, const std::string& what) {
+  return la::testing::holds<disk_full>(e, what);
 }
 
 // The job name in `e` when it holds a linked_failure, "" otherwise.

@@ -54,17 +54,8 @@ void kill(const la::job_ref& j) { la::detail::record_access::of(j).request_kill(
 
 std::string reason_of(const la::down& d) { return la::to_string(d.reason()); }
 
-// True when `e` holds a disk_full (the original type) whose text is `what`.
-bool is_disk_full(std::exception_ptr e, const std::string& what) {
-  if (!e)
-    return false;
-  try {
-    std::rethrow_exception(e);
-  } catch (const disk_full& x) {
-    return x.what() == what;
-  } catch (...) {
-  }
-  return false;
+bool is_disk_full(const std::exception_ptr& e, const std::string& what) {
+  return la::testing::holds<disk_full>(e, what);
 }
 
 la::job<void> returns_on_go() { co_await la::receive<go>(); }
