@@ -604,7 +604,7 @@ void job_actor::on_link_exit(record_ptr<record_base> from) {
     return;
   auto reason = from->reason();
   if (trap_exits_) {
-    deliver({make_box(exit_signal{job_ref{from}, reason}), {}});
+    post_message(make_box(exit_signal{job_ref{from}, reason}));  // behind the partner's messages
     return;
   }
   if (reason == exit_reason::normal)
@@ -615,6 +615,19 @@ void job_actor::on_link_exit(record_ptr<record_base> from) {
   // job first and let it believe it was spared (it could unlink, and be cancelled afterwards).
   rec_.cancel_requested_.store(true, std::memory_order_release);
   on_signal(signal{signal::cancel, 0});
+}
+
+void job_actor::post_message(std::unique_ptr<any_box> payload) {
+  // Through the mailbox, not straight into the stash or the current wait: this may run inside a
+  // call_later callback (the coroutine must not resume there), and messages already in the inbox
+  // must stay ahead.
+  enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, envelope{std::move(payload)}), context());
+}
+
+void job_actor::post_link_exit(record_ptr<record_base> from) {
+  enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(caf::message_priority::high), {},
+                                    link_exit{std::move(from)}),
+          context());
 }
 
 void job_actor::deliver(received r) {

@@ -94,11 +94,11 @@ public:
   // -- links (watch.hpp) ---------------------------------------------------------------------
   void trap_exits(bool on) noexcept { trap_exits_ = on; }
   bool traps_exits() const noexcept { return trap_exits_; }
-  /// Acts on the end of linked job `from`, in this job's turn (also used by link() when the
-  /// partner had already ended).
-  void on_link_exit(record_ptr<record_base> from);
-  /// Delivers a message from the runtime itself (an exit_signal) as if it came from the mailbox.
-  void deliver(received r);
+  /// Queues a message from the runtime itself (a down, an exit_signal) in this job's mailbox,
+  /// behind everything already there: the messages of the job it reports on come first.
+  void post_message(std::unique_ptr<any_box> payload);
+  /// Queues a link exit from `from` for this job (link() to a job that has already ended).
+  void post_link_exit(record_ptr<record_base> from);
 
 private:
   enum class wait_kind : std::uint8_t { none, yield, timer, child, message, reply, parked };
@@ -147,6 +147,10 @@ private:
   void on_signal(const signal& s);
   void on_message(caf::mailbox_element& x, envelope& e);
   void on_response(caf::mailbox_element& x);
+  /// Acts on the end of linked job `from`, in this job's turn: an exit_signal for a job that traps
+  /// exits, otherwise a cancellation (unless it ended normally).
+  void on_link_exit(record_ptr<record_base> from);
+  void deliver(received r);
   static bool accepts(type_filter types, const any_box& payload) noexcept;
 
   caf::intrusive::lifo_inbox<inbox_policy> inbox_;

@@ -19,7 +19,7 @@ struct record_base::observer {
   kind_t kind;
   std::uint64_t watch_id;        // watch
   actor_ref actor;               // who is told
-  record_ptr<record_base> partner;  // link: the linked job's record
+  record_ptr<record_base> partner;  // watch: the watcher's record; link: the linked job's
 };
 
 record_base::~record_base() {
@@ -119,13 +119,19 @@ bool record_base::add_waiter(const actor_ref& waiter, std::uint32_t token) {
   return true;
 }
 
-bool record_base::add_watch(const actor_ref& watcher, std::uint64_t watch_id) {
+bool record_base::add_watch(record_base& watcher, std::uint64_t watch_id) {
   lock();
   bool open = !finished_.load(std::memory_order_relaxed);
   if (open) {
     if (observers_ == nullptr)
       observers_ = new std::vector<observer>();
-    observers_->push_back({observer::watch, watch_id, watcher, {}});
+    // Watches of watchers that have ended go (Erlang drops a monitor with its owner): a long-lived
+    // job watched by many short-lived ones does not grow. Pruned at powers of two: amortized O(1).
+    auto n = observers_->size();
+    if (n >= 8 && (n & (n - 1)) == 0)
+      std::erase_if(*observers_, [](const observer& o) { return o.kind == observer::watch && o.partner->done(); });
+    watcher.retain();
+    observers_->push_back({observer::watch, watch_id, watcher.actor(), record_ptr<record_base>{&watcher}});
   }
   unlock();
   return open;
@@ -165,15 +171,6 @@ bool record_base::remove_link(const record_base& partner) {
     found = std::erase_if(*observers_, [&](const observer& o) {
               return o.kind == observer::link && o.partner.get() == &partner;
             }) != 0;
-  unlock();
-  return found;
-}
-
-bool record_base::has_link(const record_base& partner) {
-  lock();
-  bool found = observers_ != nullptr && std::any_of(observers_->begin(), observers_->end(), [&](const observer& o) {
-                 return o.kind == observer::link && o.partner.get() == &partner;
-               });
   unlock();
   return found;
 }

@@ -3,6 +3,7 @@
 #include <libactor/run.hpp>
 #include <libactor/spawn.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <poll.h>
@@ -91,23 +92,41 @@ std::vector<detail::record_ptr<detail::record_base>> still_running(detail::runti
 }
 
 /// Cancels every job still alive, then kills what ignored the cancellation, each phase bounded by
-/// the grace period. Supervised jobs are left to their supervisors, which stop them in reverse start
-/// order as they are cancelled. Returns false if some job never suspended again (the runtime is
-/// abandoned).
+/// the grace period. Jobs in supervision trees are left to their supervisors at first, which stop
+/// them in reverse start order as they are cancelled. Returns false if some job never suspended
+/// again (the runtime is abandoned).
 bool reap(detail::runtime& rt, std::chrono::milliseconds grace) {
   auto left = still_running(rt);
   if (left.empty())
     return true;
-  std::erase_if(left, [](auto& r) { return r->supervised; });
-  // Jobs already cancelled are on their way out (a session closed as main ended cancels its pool's
-  // sweeper): not leaks, so they are only waited for. The others are named.
-  auto unasked = left;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  // Phase 1: the roots (main's leftovers, top-level supervisors). Jobs already cancelled are on
+  // their way out (a session closed as main ended cancels its pool's sweeper): not leaks, so they
+  // are only waited for. The others are named.
+  auto roots = left;
+  std::erase_if(roots, [](auto& r) { return r->supervised; });
+  auto unasked = roots;
   std::erase_if(unasked, [](auto& r) { return r->cancel_requested(); });
   if (!unasked.empty())
     detail::log().warn("{} job(s) still running after main ended; cancelling: {}", unasked.size(), names_of(unasked));
+  for (auto& r : roots)
+    r->request_cancel();
+  auto roots_done = [&] { return std::all_of(roots.begin(), roots.end(), [](auto& r) { return r->done(); }); };
+  while (!roots_done() && std::chrono::steady_clock::now() < deadline) {
+    if (rt.wait_until_idle(std::chrono::milliseconds(10)))  // polls: this is shutdown, not a hot path
+      return true;
+  }
+  // Phase 2: what the trees left behind (jobs spawned by supervised jobs that outlived them), or
+  // everything, if the roots did not end in time.
+  left = still_running(rt);
+  unasked = left;
+  std::erase_if(unasked, [](auto& r) { return r->cancel_requested(); });
+  if (!unasked.empty())
+    detail::log().warn("{} job(s) left behind by supervised jobs; cancelling: {}", unasked.size(), names_of(unasked));
   for (auto& r : left)
     r->request_cancel();
-  if (rt.wait_until_idle(grace))
+  auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (rt.wait_until_idle(std::max(remaining, std::chrono::milliseconds(0))))
     return true;
   left = still_running(rt);
   detail::log().error("{} job(s) ignored cancellation for {} ms; killing (leaked): {}", left.size(),

@@ -26,6 +26,9 @@ void launch_on(runtime& rt, record_base& rec, std::coroutine_handle<> body, io_t
   auto& sys = rt.system();
   // From a job, the child is queued on the spawner's worker (locality); otherwise on the scheduler.
   auto* self = current_job();
+  // Jobs spawned inside a supervision tree belong to it: run()'s shutdown leaves them to the tree.
+  if (self != nullptr && self->record().supervised)
+    rec.supervised = true;
   caf::execution_unit* host = self != nullptr ? self->context() : nullptr;
   caf::actor_config cfg{host};
   auto ptr = caf::make_actor<job_actor, caf::strong_actor_ptr>(sys.next_actor_id(), sys.node(), &sys, cfg, &rt, &rec,

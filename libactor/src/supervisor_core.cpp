@@ -123,6 +123,8 @@ job<void> supervisor_core::start_all() {
   for (auto& c : children_) {
     if (++n % yield_every == 0)
       co_await yield();
+    if (this_job::cancelled())
+      throw cancelled{};  // start no more: run() stops those already started
     auto failure = co_await start(c.get());
     if (failure) {
       log().error("supervisor '{}': child '{}' failed to start: {}", name(), c->id, describe(failure));
@@ -199,7 +201,9 @@ job<std::exception_ptr> supervisor_core::start(child* c) {
   bool ready = true;
   if (signal)
     ready = co_await wait_ready(signal);
-  if (!ready && !this_job::cancelled()) {
+  if (this_job::cancelled())
+    throw cancelled{};  // the child is recorded as running: the supervisor's stop stops it
+  if (!ready) {
     // It ended before calling ready(): a start failure. (If this job was cancelled instead, the
     // child counts as started and is stopped with the others.)
     auto& rec = record_access::of(c->job);
@@ -301,6 +305,10 @@ job<void> supervisor_core::restart_group(child* c) {
   for (auto* g : group) {
     if (++n % yield_every == 0)
       co_await yield();
+    if (g->held)
+      continue;  // stopped by terminate_child: it stays stopped until restart_child
+    if (this_job::cancelled())
+      throw cancelled{};
     auto failure = co_await start(g);
     if (failure) {
       schedule_restart(g, failure);
@@ -343,13 +351,14 @@ job<void> supervisor_core::on_down(const down& d) {
     co_return;  // stale: an incarnation this supervisor stopped itself
   auto reason = d.reason();
   auto error = d.error();  // retrieved: the supervisor reports it
-  c->job_id = 0;
-  c->job = {};
-  c->state = child_info::stopped;
   if (reason == exit_reason::failed || reason == exit_reason::killed)
     log().error("supervisor '{}': child '{}' {}{}{}", name(), c->id, to_string(reason), error ? ": " : "",
                 describe(error));
   emit(supervisor_event::exited, c, reason, error);
+  auto uptime = clock::now() - c->started_at;
+  c->job_id = 0;
+  c->job = {};
+  c->state = child_info::stopped;
   auto type = c->spec->options().restart;
   bool abnormal = reason == exit_reason::failed || reason == exit_reason::killed;
   if (type == restart_type::temporary || (type == restart_type::transient && !abnormal)) {
@@ -362,6 +371,10 @@ job<void> supervisor_core::on_down(const down& d) {
   if (!count_restart(c, error))
     co_return;
   ++c->restarts;
+  auto& backoff = spec_.flags().backoff;
+  auto reset_after = backoff.reset_after > clock::duration::zero() ? backoff.reset_after : (backoff.min + backoff.max) / 2;
+  if (uptime >= reset_after)
+    c->backoff_n = 0;  // it ran long enough: a fresh series of delays (Akka's resetBackoffAfter)
   auto delay = next_backoff(c);
   if (delay > clock::duration::zero()) {
     // Siblings stop now; the whole group starts when the delay is over.
@@ -435,6 +448,7 @@ job<void> supervisor_core::on_request(supervisor_request& rq, supervisor_reply& 
       }
       bool had_retry = c->state == child_info::restarting && c->due != clock::time_point::max();
       co_await shield(stop(c));
+      c->held = true;
       if (had_retry) {
         // Its group members waited for this retry: they go on without it.
         for (auto* g : group_of(c))
@@ -463,6 +477,7 @@ job<void> supervisor_core::on_request(supervisor_request& rq, supervisor_reply& 
         erase(c);
         co_return;
       }
+      c->held = false;
       auto failure = co_await start(c);
       if (failure)
         out.error = std::make_exception_ptr(supervisor_error(supervisor_errc::start_failed, name(), rq.id, failure));
@@ -537,7 +552,7 @@ bool supervisor_core::count_restart(child* c, const std::exception_ptr& cause) {
   auto now = clock::now();
   auto& flags = spec_.flags();
   restarts_.push_back(now);
-  while (!restarts_.empty() && now > restarts_.front() + flags.period)
+  while (!restarts_.empty() && now - restarts_.front() > flags.period)
     restarts_.pop_front();
   if (restarts_.size() <= flags.intensity)
     return true;
@@ -553,9 +568,6 @@ clock::duration supervisor_core::next_backoff(child* c) {
   auto& b = spec_.flags().backoff;
   if (b.min <= clock::duration::zero())
     return {};
-  auto reset_after = b.reset_after > clock::duration::zero() ? b.reset_after : (b.min + b.max) / 2;
-  if (c->backoff_n > 0 && clock::now() - c->started_at >= reset_after && c->started_at != clock::time_point{})
-    c->backoff_n = 0;
   // min(max, min * 2^n), without overflowing.
   auto base = b.min;
   for (unsigned i = 0; i < c->backoff_n && base < b.max; ++i)

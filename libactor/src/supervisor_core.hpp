@@ -57,6 +57,7 @@ private:
     std::uint64_t job_id = 0;  // 0 unless running: a down for another id is stale
     std::uint64_t watch_id = 0;
     child_info::state_t state = child_info::stopped;
+    bool held = false;  // stopped by terminate_child: group restarts leave it stopped
     unsigned backoff_n = 0;
     unsigned restarts = 0;
     clock::time_point started_at{};

@@ -40,8 +40,8 @@ std::uint64_t watch(const job_ref& target) {
   auto& self = detail::require_job("watch");
   auto& rec = target_of(target, self, "watch");
   auto id = ++last_id;
-  if (!rec.add_watch(self.record().actor(), id))
-    self.deliver({detail::make_box(down{target, id, rec.reason()}), {}});  // already ended
+  if (!rec.add_watch(self.record(), id))
+    self.post_message(detail::make_box(down{target, id, rec.reason()}));  // already ended
   return id;
 }
 
@@ -53,15 +53,15 @@ bool unwatch(const job_ref& target, std::uint64_t id) {
 void link(const job_ref& other) {
   auto& self = detail::require_job("link");
   auto& partner = target_of(other, self, "link");
-  if (self.record().has_link(partner))
-    return;
+  // (Both registrations are idempotent; no early return on this side's entry, which a concurrent
+  // unlink by the partner may have left alone.)
   // The partner first: if it ends between the two registrations, its link_exit reaches this job
   // in a later turn, when this job's own entry (which that exit needs) is already there.
   bool partner_running = partner.add_link(self.record());
   self.record().add_link(partner);
   if (!partner_running) {
     partner.retain();
-    self.on_link_exit(detail::record_ptr<detail::record_base>{&partner});
+    self.post_link_exit(detail::record_ptr<detail::record_base>{&partner});
   }
 }
 

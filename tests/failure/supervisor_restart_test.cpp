@@ -373,3 +373,29 @@ LIBACTOR_TEST_CASE_WITH(a_job_killed_before_its_first_turn_ends_killed, (la::run
   auto downs = co_await lt::collect_downs(1);
   BOOST_CHECK_EQUAL(la::to_string(downs.at(h.id())), "killed");
 }
+
+// A child stopped by terminate_child stays stopped when a sibling's failure restarts the group
+// (one_for_all), until restart_child; the exited event names the job that ended.
+LIBACTOR_TEST_CASE_WITH(a_terminated_child_stays_stopped_through_a_group_restart, virtual_clock) {
+  auto t = std::make_shared<lt::trace>();
+  auto log = lt::event_log::make(la::this_job::ref());
+  la::supervisor_spec spec{"sup", {.strategy = la::restart_strategy::one_for_all, .intensity = 10}};
+  spec.add(lt::worker(t, "a")).add(lt::worker(t, "b")).add(lt::worker(t, "c"));
+  spec.on_event(log->handler());
+  auto sup = co_await la::start_supervisor(std::move(spec));
+  co_await sup.terminate_child("b");
+  auto a = co_await lt::child_job(sup, "a");
+  lt::tell(a, lt::exit_kind::failed);
+  co_await lt::wait_events(log, ev::started, "c", 2);
+  auto exits = log->of(ev::exited, "a");
+  BOOST_REQUIRE_EQUAL(exits.size(), 1u);
+  BOOST_CHECK_EQUAL(exits[0].job_id, a.id());
+  auto b = co_await lt::child_entry(sup, "b");
+  BOOST_REQUIRE(b.has_value());
+  BOOST_CHECK(b->state == la::child_info::stopped);
+  BOOST_CHECK(!b->job.valid());
+  BOOST_CHECK_EQUAL(t->start_count("b"), 1);
+  co_await sup.restart_child("b");
+  BOOST_CHECK_EQUAL(t->start_count("b"), 2);
+  co_await sup.stop();
+}

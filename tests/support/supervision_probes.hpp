@@ -207,7 +207,7 @@ inline child_spec::factory refuses(int from, int to, std::shared_ptr<std::atomic
 
 // -- on_event recorder ----------------------------------------------------------------------------
 
-/// A supervisor_event with its strings copied (the event's views die with the call).
+/// A supervisor_event without its job_ref (a job id instead), so that it can outlive run().
 struct recorded_event {
   supervisor_event::kind_t kind;
   std::string supervisor;

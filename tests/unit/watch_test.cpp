@@ -19,6 +19,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -456,4 +457,21 @@ BOOST_AUTO_TEST_CASE(usage_errors_outside_a_job) {
   BOOST_CHECK_THROW(la::unlink(ended), la::usage_error);
   BOOST_CHECK_THROW(la::this_job::trap_exits(true), la::usage_error);
   BOOST_CHECK_THROW((void)la::this_job::traps_exits(), la::usage_error);
+}
+
+// The job ends on another worker while this one is still in its turn (spinning, no suspension):
+// its notes are in this job's mailbox, not yet taken. A watch now must queue the down behind them.
+LIBACTOR_TEST_CASE_WITH(a_watch_of_an_ended_job_comes_after_the_messages_still_in_the_mailbox, four_workers) {
+  auto h = la::spawn(chatty(la::this_job::ref(), 3));
+  h.send(go{});
+  for (long spins = 0; !h.done() && spins < 2'000'000'000L; ++spins)
+    std::this_thread::yield();
+  BOOST_REQUIRE(h.done());
+  la::watch(h);
+  std::vector<int> order;  // note numbers, then -1 for the down
+  for (int i = 0; i < 4; ++i) {
+    auto m = co_await la::receive<note, la::down>(1min);
+    order.push_back(m.is<note>() ? m.get<note>().n : -1);
+  }
+  BOOST_CHECK((order == std::vector<int>{0, 1, 2, -1}));
 }

@@ -156,15 +156,15 @@ struct supervisor_event {
   enum kind_t : std::uint8_t {
     started,       ///< a child (re)started
     exited,        ///< a child ended by itself (reason, error)
-    restarting,    ///< a child will restart after `delay`
+    restarting,    ///< a child will restart after `delay` (zero without backoff)
     start_failed,  ///< starting a child failed (error)
     terminated,    ///< the supervisor stopped a child (reason: how it ended)
     escalated,     ///< restart intensity exceeded: the supervisor stops everything and fails
   };
   kind_t kind;
-  std::string_view supervisor;
-  std::string_view child;
-  job_ref job;
+  std::string supervisor;
+  std::string child;
+  job_ref job;  ///< the child's job (empty for a start that failed before spawning it)
   exit_reason reason = exit_reason::normal;
   std::exception_ptr error;
   clock::duration delay{};
@@ -184,6 +184,7 @@ public:
     return *this;
   }
   /// Called in the supervisor's turn for each event; exceptions it throws are logged and ignored.
+  /// (Only then are events built: a supervisor without a handler allocates nothing for them.)
   supervisor_spec& on_event(std::function<void(const supervisor_event&)> fn) {
     on_event_ = std::move(fn);
     return *this;

@@ -73,9 +73,9 @@ public:
   }
 
   // -- watches and links (watch.hpp) -----------------------------------------------------------
-  /// Registers a watch: publish() sends `watcher` a `down` with `watch_id`. False (and nothing
-  /// registered) if the job has already ended.
-  bool add_watch(const actor_ref& watcher, std::uint64_t watch_id);
+  /// Registers a watch: publish() sends `watcher`'s job a `down` with `watch_id`. False (and
+  /// nothing registered) if this job has already ended.
+  bool add_watch(record_base& watcher, std::uint64_t watch_id);
   /// True if the watch was still registered (the down not sent yet).
   bool remove_watch(std::uint64_t watch_id);
   /// Registers a link to `partner`: publish() sends its job a link_exit. False if this job has
@@ -83,7 +83,6 @@ public:
   bool add_link(record_base& partner);
   /// True if the link to `partner` was registered (and is now removed).
   bool remove_link(const record_base& partner);
-  bool has_link(const record_base& partner);
 
 protected:
   virtual ~record_base();  // logs an exception that nobody retrieved
@@ -120,7 +119,8 @@ private:
 
 public:
   std::string given_name;  // set before launch
-  // Started by a supervisor, which stops it: run()'s shutdown cancels only the other jobs first.
+  // In a supervision tree (started by a supervisor, or by a job in one): run()'s shutdown leaves it
+  // to the tree at first.
   bool supervised = false;
   // Intrusive links of the runtime's registry of live jobs.
   record_base* live_prev = nullptr;
