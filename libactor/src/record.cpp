@@ -13,7 +13,7 @@
 
 namespace libactor::detail {
 
-
+// A watch or a link of this job.
 struct record_base::observer {
   enum kind_t : std::uint8_t { watch, link };
   kind_t kind;
