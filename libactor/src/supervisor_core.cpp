@@ -32,13 +32,6 @@ job<void> wait_end(record_base* rec) {
   co_await any_of(one, false);
 }
 
-job<void> wait_ends(std::vector<record_base*> recs) {
-  for (auto* r : recs) {
-    record_base* one[] = {r};
-    co_await any_of(one, false);  // an awaiter, not a job: no frame per child
-  }
-}
-
 // Inline co_awaits of jobs that complete without suspending nest their frames on the stack in
 // unoptimized builds (docs/coding-style.md, pitfall 3). Loops over any number of children yield
 // now and then: a real suspension, after which the job resumes on a fresh stack.
@@ -272,12 +265,12 @@ job<void> supervisor_core::stop_group(std::vector<child*> group) {
         r->request_cancel();
     }
     if (policy.mode == shutdown_policy::timeout && !running.empty()) {
-      bool ended = co_await move_on_after(policy.after, wait_ends(running));
+      bool ended = co_await move_on_after(policy.after, wait_all_ended(running, false));
       if (!ended)
         for (auto* r : running)
           r->request_kill();
     }
-    co_await wait_ends(running);
+    co_await wait_all_ended(running, false);
   }
   unsigned n = 0;
   for (auto i = group.rbegin(); i != group.rend(); ++i) {

@@ -25,15 +25,6 @@ using ev = la::supervisor_event;
 using names = std::vector<std::string>;
 
 namespace {
-constexpr la::runtime_config virtual_clock{.virtual_time = true};
-
-la::supervisor_spec abc(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::event_log> log, la::supervisor_flags flags) {
-  la::supervisor_spec spec{"sup", flags};
-  spec.add(lt::worker(t, "a")).add(lt::worker(t, "b")).add(lt::worker(t, "c"));
-  spec.on_event(log->handler());
-  return spec;
-}
-
 la::supervisor_spec only_a(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::event_log> log, la::supervisor_flags flags) {
   la::supervisor_spec spec{"sup", flags};
   spec.add(lt::worker(t, "a"));
@@ -50,14 +41,10 @@ la::job<void> fail_once(la::supervisor sup, std::shared_ptr<lt::event_log> log, 
   co_await lt::wait_events(log, ev::exited, id, n);
 }
 
-std::vector<std::string> tail(const std::vector<std::string>& v, std::size_t from) {
-  return from <= v.size() ? std::vector<std::string>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end())
-                          : std::vector<std::string>{};
-}
 } // namespace
 
 // OTP: multiple_restarts (restarts spaced beyond the period never add up).
-LIBACTOR_TEST_CASE_WITH(restarts_spaced_beyond_the_period_never_escalate, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(restarts_spaced_beyond_the_period_never_escalate, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   la::supervisor_flags flags{.intensity = 1, .period = 1s};
@@ -84,7 +71,7 @@ la::job<void> escalation_case(la::restart_strategy s) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   la::supervisor_flags flags{.strategy = s, .intensity = 2, .period = 10s};
-  auto sup = co_await la::start_supervisor(abc(t, log, flags));
+  auto sup = co_await la::start_supervisor(lt::abc(t, log, flags));
   auto start = la::clock::now();
   co_await fail_once(sup, log, "b", 1);
   co_await fail_once(sup, log, "b", 2);
@@ -102,7 +89,7 @@ la::job<void> escalation_case(la::restart_strategy s) {
     BOOST_CHECK_EQUAL(lt::errc_name(err->code()), "restart_intensity_exceeded");
     BOOST_CHECK_EQUAL(err->child_id(), "b");
     BOOST_CHECK_EQUAL(lt::what_of(err->cause()), "b failed");
-    BOOST_CHECK((tail(t->ends(), mark) == names{"b", "c", "a"}));
+    BOOST_CHECK((lt::tail(t->ends(), mark) == names{"b", "c", "a"}));
     for (auto& k : kids)
       BOOST_CHECK_EQUAL(la::to_string(downs.at(k.job.id())), k.id == "b" ? "failed" : "cancelled");
     auto escalated = log->of(ev::escalated, "b");
@@ -115,17 +102,17 @@ la::job<void> escalation_case(la::restart_strategy s) {
 } // namespace
 
 // OTP: one_for_one_escalation.
-LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_one_for_one, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_one_for_one, lt::virtual_clock) {
   co_await escalation_case(la::restart_strategy::one_for_one);
 }
 
 // OTP: one_for_all_escalation.
-LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_one_for_all, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_one_for_all, lt::virtual_clock) {
   co_await escalation_case(la::restart_strategy::one_for_all);
 }
 
 // OTP: rest_for_one_escalation.
-LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_rest_for_one, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_rest_for_one, lt::virtual_clock) {
   co_await escalation_case(la::restart_strategy::rest_for_one);
 }
 
@@ -148,7 +135,7 @@ la::job<la::job_ref> newcomer(la::supervisor sup, std::shared_ptr<std::set<std::
 } // namespace
 
 // OTP: simple_one_for_one_escalation.
-LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_simple_one_for_one, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_simple_one_for_one, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   la::supervisor_flags flags{.strategy = la::restart_strategy::simple_one_for_one, .intensity = 2, .period = 10s};
@@ -181,7 +168,7 @@ LIBACTOR_TEST_CASE_WITH(one_over_the_limit_escalates_simple_one_for_one, virtual
 }
 
 // OTP: supervisor.erl inPeriod (Now =< Then + Period): the window's end is inclusive.
-LIBACTOR_TEST_CASE_WITH(window_boundary_is_inclusive, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(window_boundary_is_inclusive, lt::virtual_clock) {
   for (auto extra : {la::clock::duration::zero(), la::clock::duration{1}}) {
     auto t = std::make_shared<lt::trace>();
     auto log = lt::event_log::make(la::this_job::ref());
@@ -223,7 +210,7 @@ la::supervisor_spec refusing_restarts(std::shared_ptr<lt::trace> t, std::shared_
 } // namespace
 
 // OTP: try_again_restart (a failed restart is retried, and every try counts).
-LIBACTOR_TEST_CASE_WITH(failed_restarts_count_too, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(failed_restarts_count_too, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto calls = std::make_shared<std::atomic<int>>(0);
@@ -242,11 +229,11 @@ LIBACTOR_TEST_CASE_WITH(failed_restarts_count_too, virtual_clock) {
 }
 
 // A one_for_all restart of three children is one restart, not three.
-LIBACTOR_TEST_CASE_WITH(a_group_restart_counts_once, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(a_group_restart_counts_once, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   la::supervisor_flags flags{.strategy = la::restart_strategy::one_for_all, .intensity = 1, .period = 10s};
-  auto sup = co_await la::start_supervisor(abc(t, log, flags));
+  auto sup = co_await la::start_supervisor(lt::abc(t, log, flags));
   co_await fail_once(sup, log, "b", 1);
   co_await lt::wait_events(log, ev::started, "c", 2);
   BOOST_CHECK(!sup.done());
@@ -275,7 +262,7 @@ std::vector<la::clock::duration> delays_of(const std::shared_ptr<lt::event_log>&
 } // namespace
 
 // Akka's BackoffRestarter.calculateDelay: min(max, min * 2^n) with random_factor 0, exactly.
-LIBACTOR_TEST_CASE_WITH(backoff_doubles_up_to_max_exactly, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(backoff_doubles_up_to_max_exactly, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto flags = with_backoff({.min = 100ms, .max = 1s, .random_factor = 0, .reset_after = 1h, .seed = 1});
@@ -304,7 +291,7 @@ LIBACTOR_TEST_CASE_WITH(backoff_doubles_up_to_max_exactly, virtual_clock) {
 }
 
 // Akka: the count of consecutive restarts goes back to 0 once the child has run reset_after.
-LIBACTOR_TEST_CASE_WITH(backoff_resets_after_uptime, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(backoff_resets_after_uptime, lt::virtual_clock) {
   // reset_after given: 100 ms, then 1 s up (< 5 s): 200 ms, at once: 400 ms, then 6 s up: 100 ms.
   {
     auto t = std::make_shared<lt::trace>();
@@ -359,7 +346,7 @@ la::job<std::vector<la::clock::duration>> jittered_delays(std::uint64_t seed) {
 } // namespace
 
 // Akka: delay * (1 + U[0,1) * random_factor); a fixed seed replays the same delays.
-LIBACTOR_TEST_CASE_WITH(jitter_stays_within_bounds_and_is_seeded, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(jitter_stays_within_bounds_and_is_seeded, lt::virtual_clock) {
   auto first = co_await jittered_delays(42);
   auto again = co_await jittered_delays(42);
   auto other = co_await jittered_delays(7);
@@ -388,7 +375,7 @@ la::supervisor_spec ab(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::event_l
 } // namespace
 
 // OTP's restarting state (count_restarting_children), reached here through a backoff.
-LIBACTOR_TEST_CASE_WITH(which_children_shows_restarting_during_backoff, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(which_children_shows_restarting_during_backoff, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto flags = with_backoff({.min = 1s, .max = 1s, .random_factor = 0, .seed = 1});
@@ -415,7 +402,7 @@ LIBACTOR_TEST_CASE_WITH(which_children_shows_restarting_during_backoff, virtual_
 }
 
 // Stopping a supervisor during a backoff stops it at once and starts nothing afterwards.
-LIBACTOR_TEST_CASE_WITH(stop_during_backoff_starts_nothing, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(stop_during_backoff_starts_nothing, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto flags = with_backoff({.min = 1s, .max = 1s, .random_factor = 0, .seed = 1});

@@ -27,8 +27,6 @@ using ev = la::supervisor_event;
 using names = std::vector<std::string>;
 
 namespace {
-constexpr la::runtime_config virtual_clock{.virtual_time = true};
-
 enum class end_how { normal, cancelled, failed, killed };
 constexpr end_how every_end[] = {end_how::normal, end_how::cancelled, end_how::failed, end_how::killed};
 constexpr la::restart_type every_type[] = {la::restart_type::permanent, la::restart_type::transient,
@@ -79,15 +77,6 @@ void end_child(const la::job_ref& j, end_how how) {
   }
 }
 
-// a and c permanent, b of `type`.
-la::supervisor_spec abc(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::event_log> log, la::restart_strategy s,
-                        la::restart_type type) {
-  la::supervisor_spec spec{"sup", {.strategy = s, .intensity = 10}};
-  spec.add(lt::worker(t, "a")).add(lt::worker(t, "b", {.restart = type})).add(lt::worker(t, "c"));
-  spec.on_event(log->handler());
-  return spec;
-}
-
 // What one case saw.
 struct observed {
   std::map<std::string, std::uint64_t> before;  // job ids
@@ -105,7 +94,7 @@ la::job<observed> run_case(la::restart_strategy s, la::restart_type type, end_ho
   observed o;
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
-  auto sup = co_await la::start_supervisor(abc(t, log, s, type));
+  auto sup = co_await la::start_supervisor(lt::abc(t, log, {.strategy = s, .intensity = 10}, {.restart = type}));
   auto kids = co_await sup.which_children();
   la::job_ref b;
   for (auto& k : kids) {
@@ -190,13 +179,13 @@ la::job<void> matrix(la::restart_strategy s) {
 // OTP: permanent_normal, permanent_shutdown, permanent_abnormal, transient_normal,
 // transient_shutdown, transient_abnormal, temporary_normal, temporary_shutdown, temporary_abnormal,
 // one_for_one.
-LIBACTOR_TEST_CASE_WITH(one_for_one_matrix, virtual_clock) { co_await matrix(la::restart_strategy::one_for_one); }
+LIBACTOR_TEST_CASE_WITH(one_for_one_matrix, lt::virtual_clock) { co_await matrix(la::restart_strategy::one_for_one); }
 
 // OTP: one_for_all.
-LIBACTOR_TEST_CASE_WITH(one_for_all_matrix, virtual_clock) { co_await matrix(la::restart_strategy::one_for_all); }
+LIBACTOR_TEST_CASE_WITH(one_for_all_matrix, lt::virtual_clock) { co_await matrix(la::restart_strategy::one_for_all); }
 
 // OTP: rest_for_one.
-LIBACTOR_TEST_CASE_WITH(rest_for_one_matrix, virtual_clock) { co_await matrix(la::restart_strategy::rest_for_one); }
+LIBACTOR_TEST_CASE_WITH(rest_for_one_matrix, lt::virtual_clock) { co_await matrix(la::restart_strategy::rest_for_one); }
 
 namespace {
 la::supervisor_spec simple_pool(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::event_log> log, la::restart_type type) {
@@ -240,7 +229,7 @@ la::job<void> simple_case(la::restart_type type, end_how how) {
 } // namespace
 
 // OTP: simple_one_for_one (and its permanent/transient/temporary ends).
-LIBACTOR_TEST_CASE_WITH(simple_one_for_one_matrix, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(simple_one_for_one_matrix, lt::virtual_clock) {
   for (auto type : every_type)
     for (auto how : every_end)
       co_await simple_case(type, how);
@@ -294,7 +283,7 @@ la::job<void> bystander_case(la::restart_strategy s) {
 } // namespace
 
 // OTP: temporary_bystander (a temporary child in a restarted group is removed, not restarted).
-LIBACTOR_TEST_CASE_WITH(temporary_bystander_is_removed, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(temporary_bystander_is_removed, lt::virtual_clock) {
   co_await bystander_case(la::restart_strategy::one_for_all);
   co_await bystander_case(la::restart_strategy::rest_for_one);
 }
@@ -314,7 +303,7 @@ la::supervisor_spec second_refuses(std::shared_ptr<lt::trace> t, std::shared_ptr
 
 // OTP: one_for_all_other_child_fails_restart: a fails; in the group restart b's start fails, so
 // the group is restarted again (the fresh a is stopped, cancelled) until it starts whole.
-LIBACTOR_TEST_CASE_WITH(one_for_all_other_child_fails_restart, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(one_for_all_other_child_fails_restart, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto b_calls = std::make_shared<std::atomic<int>>(0);
@@ -340,7 +329,7 @@ LIBACTOR_TEST_CASE_WITH(one_for_all_other_child_fails_restart, virtual_clock) {
 
 // OTP: rest_for_one_other_child_fails_restart: a fails; b's restart fails; the retry starts b and
 // those after it, and a (before b) is not restarted again.
-LIBACTOR_TEST_CASE_WITH(rest_for_one_other_child_fails_restart, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(rest_for_one_other_child_fails_restart, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto b_calls = std::make_shared<std::atomic<int>>(0);
@@ -376,7 +365,7 @@ LIBACTOR_TEST_CASE_WITH(a_job_killed_before_its_first_turn_ends_killed, (la::run
 
 // A child stopped by terminate_child stays stopped when a sibling's failure restarts the group
 // (one_for_all), until restart_child; the exited event names the job that ended.
-LIBACTOR_TEST_CASE_WITH(a_terminated_child_stays_stopped_through_a_group_restart, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(a_terminated_child_stays_stopped_through_a_group_restart, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   la::supervisor_spec spec{"sup", {.strategy = la::restart_strategy::one_for_all, .intensity = 10}};

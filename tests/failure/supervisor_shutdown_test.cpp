@@ -23,8 +23,6 @@ using ev = la::supervisor_event;
 using names = std::vector<std::string>;
 
 namespace {
-constexpr la::runtime_config virtual_clock{.virtual_time = true};
-
 // Watches every child of `sup`; yields them (id, job) in start order.
 la::job<std::vector<la::child_info>> watch_all(la::supervisor sup) {
   auto kids = co_await sup.which_children();
@@ -60,7 +58,7 @@ la::supervisor_spec with_stubborn(std::shared_ptr<lt::trace> t, std::shared_ptr<
 } // namespace
 
 // OTP: sup_stop_infinity (a worker with shutdown infinity is waited for, however long it takes).
-LIBACTOR_TEST_CASE_WITH(stop_infinity_waits_for_a_slow_child, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(stop_infinity_waits_for_a_slow_child, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(
@@ -79,7 +77,7 @@ LIBACTOR_TEST_CASE_WITH(stop_infinity_waits_for_a_slow_child, virtual_clock) {
 }
 
 // OTP: sup_stop_timeout (a child that ignores the shutdown is killed after exactly its timeout).
-LIBACTOR_TEST_CASE_WITH(stop_timeout_kills_a_stubborn_child_after_exactly_its_timeout, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(stop_timeout_kills_a_stubborn_child_after_exactly_its_timeout, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(
@@ -100,7 +98,7 @@ LIBACTOR_TEST_CASE_WITH(stop_timeout_kills_a_stubborn_child_after_exactly_its_ti
 }
 
 // OTP: sup_stop_timeout (a child that ends within its timeout is not killed).
-LIBACTOR_TEST_CASE_WITH(a_child_ending_within_its_timeout_is_not_killed, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(a_child_ending_within_its_timeout_is_not_killed, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(
@@ -114,7 +112,7 @@ LIBACTOR_TEST_CASE_WITH(a_child_ending_within_its_timeout_is_not_killed, virtual
 }
 
 // OTP: sup_stop_brutal_kill.
-LIBACTOR_TEST_CASE_WITH(stop_brutal_kill_kills_at_once, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(stop_brutal_kill_kills_at_once, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(
@@ -146,14 +144,10 @@ names terminated_order(const std::shared_ptr<lt::event_log>& log) {
   return out;
 }
 
-std::vector<std::string> tail(const std::vector<std::string>& v, std::size_t from) {
-  return from <= v.size() ? std::vector<std::string>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end())
-                          : std::vector<std::string>{};
-}
 } // namespace
 
 // OTP: order_of_children (stop, rest_for_one restart, one_for_all restart).
-LIBACTOR_TEST_CASE_WITH(stops_in_reverse_start_order, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(stops_in_reverse_start_order, lt::virtual_clock) {
   {
     auto t = std::make_shared<lt::trace>();
     auto log = lt::event_log::make(la::this_job::ref());
@@ -170,7 +164,7 @@ LIBACTOR_TEST_CASE_WITH(stops_in_reverse_start_order, virtual_clock) {
     lt::tell(c2, lt::exit_kind::failed);
     co_await lt::wait_events(log, ev::started, "c5", 2);
     BOOST_CHECK((t->ends() == names{"c2", "c5", "c4", "c3"}));
-    BOOST_CHECK((tail(t->starts(), 5) == names{"c2", "c3", "c4", "c5"}));
+    BOOST_CHECK((lt::tail(t->starts(), 5) == names{"c2", "c3", "c4", "c5"}));
     co_await sup.stop();
   }
   {
@@ -181,7 +175,7 @@ LIBACTOR_TEST_CASE_WITH(stops_in_reverse_start_order, virtual_clock) {
     lt::tell(c3, lt::exit_kind::failed);
     co_await lt::wait_events(log, ev::started, "c5", 2);
     BOOST_CHECK((t->ends() == names{"c3", "c5", "c4", "c2", "c1"}));
-    BOOST_CHECK((tail(t->starts(), 5) == names{"c1", "c2", "c3", "c4", "c5"}));
+    BOOST_CHECK((lt::tail(t->starts(), 5) == names{"c1", "c2", "c3", "c4", "c5"}));
     co_await sup.stop();
   }
 }
@@ -196,7 +190,7 @@ la::supervisor_spec stubborn_pool(std::shared_ptr<lt::trace> t, std::shared_ptr<
 } // namespace
 
 // OTP: simple_one_for_one_shutdown (dynamic children are stopped all at once, under one timer).
-LIBACTOR_TEST_CASE_WITH(simple_one_for_one_stops_all_at_once, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(simple_one_for_one_stops_all_at_once, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(stubborn_pool(t, log));
@@ -226,7 +220,7 @@ la::job<la::clock::time_point> count_a_second_later(la::supervisor sup) {
 
 // OTP: child_unlink analog: terminate_child of a child that ignores cancellation returns after its
 // timeout, and calls made meanwhile are answered after it.
-LIBACTOR_TEST_CASE_WITH(terminate_child_of_a_stubborn_child_returns_after_its_timeout, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(terminate_child_of_a_stubborn_child_returns_after_its_timeout, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(
@@ -266,7 +260,7 @@ la::job<void> start_and_keep(std::shared_ptr<lt::trace> t) {
 } // namespace
 
 // A start that is cancelled while a child is still getting ready stops what it started.
-LIBACTOR_TEST_CASE_WITH(cancelled_while_starting_a_child_stops_it, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(cancelled_while_starting_a_child_stops_it, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto starter = la::spawn(start_and_keep(t));
   co_await la::sleep(1s);
@@ -277,19 +271,11 @@ LIBACTOR_TEST_CASE_WITH(cancelled_while_starting_a_child_stops_it, virtual_clock
   BOOST_CHECK((t->ends() == names{"b", "a"}));
 }
 
-namespace {
-la::supervisor_spec abc(std::shared_ptr<lt::trace> t) {
-  la::supervisor_spec spec{"sup"};
-  spec.add(lt::worker(t, "a")).add(lt::worker(t, "b")).add(lt::worker(t, "c"));
-  return spec;
-}
-} // namespace
-
 // A killed supervisor (its frame torn down) still cancels its children: nothing is orphaned.
-LIBACTOR_TEST_CASE_WITH(killed_supervisor_cancels_its_children, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(killed_supervisor_cancels_its_children, lt::virtual_clock) {
   auto baseline = la::live_job_frames();
   auto t = std::make_shared<lt::trace>();
-  auto sup = co_await la::start_supervisor(abc(t));
+  auto sup = co_await la::start_supervisor(lt::abc(t, nullptr, {}));
   auto kids = co_await watch_all(sup);
   la::watch(sup);
   lt::kill(sup);

@@ -22,15 +22,6 @@ using ev = la::supervisor_event;
 using names = std::vector<std::string>;
 
 namespace {
-constexpr la::runtime_config virtual_clock{.virtual_time = true};
-
-la::supervisor_spec abc(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::event_log> log) {
-  la::supervisor_spec spec{"sup", {.intensity = 10}};
-  spec.add(lt::worker(t, "a")).add(lt::worker(t, "b")).add(lt::worker(t, "c"));
-  spec.on_event(log->handler());
-  return spec;
-}
-
 // a, b, then `third`, then d.
 la::supervisor_spec ab_x_d(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::event_log> log, la::child_spec third) {
   la::supervisor_spec spec{"sup"};
@@ -57,10 +48,10 @@ names started_children(const std::shared_ptr<lt::event_log>& log) {
 } // namespace
 
 // OTP: sup_start_normal, order_of_children (start half).
-LIBACTOR_TEST_CASE_WITH(starts_children_in_order, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(starts_children_in_order, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
-  auto sup = co_await la::start_supervisor(abc(t, log));
+  auto sup = co_await la::start_supervisor(lt::abc(t, log, {.intensity = 10}));
   // start_supervisor returned only once every child had started, one after the other.
   BOOST_CHECK((t->starts() == names{"a", "b", "c"}));
   BOOST_CHECK((started_children(log) == names{"a", "b", "c"}));
@@ -86,7 +77,7 @@ LIBACTOR_TEST_CASE_WITH(starts_children_in_order, virtual_clock) {
 }
 
 // OTP: sup_start_fail, sup_start_child_returns_error.
-LIBACTOR_TEST_CASE_WITH(a_factory_that_throws_fails_the_start_with_id_and_cause, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(a_factory_that_throws_fails_the_start_with_id_and_cause, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto calls = std::make_shared<std::atomic<int>>(0);
@@ -107,7 +98,7 @@ LIBACTOR_TEST_CASE_WITH(a_factory_that_throws_fails_the_start_with_id_and_cause,
 }
 
 // OTP: sup_start_fail (a child that fails in its init).
-LIBACTOR_TEST_CASE_WITH(a_child_failing_before_ready_fails_the_start, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(a_child_failing_before_ready_fails_the_start, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto start = la::clock::now();
@@ -122,7 +113,7 @@ LIBACTOR_TEST_CASE_WITH(a_child_failing_before_ready_fails_the_start, virtual_cl
 }
 
 // OTP: sup_start_error_return (a start that gives no running child): it returns before ready().
-LIBACTOR_TEST_CASE_WITH(a_child_ending_before_ready_fails_the_start, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(a_child_ending_before_ready_fails_the_start, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto err = co_await lt::sup_error(la::start_supervisor(ab_x_d(t, log, never_ready_c(t, false))));
@@ -155,7 +146,7 @@ la::supervisor_spec top_with_failing_sub(std::shared_ptr<lt::trace> t, std::shar
 } // namespace
 
 // OTP: faulty_application_shutdown (a nested start failure reaches the top).
-LIBACTOR_TEST_CASE_WITH(start_failure_propagates_through_nested_supervisors, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(start_failure_propagates_through_nested_supervisors, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto err = co_await lt::sup_error(la::start_supervisor(top_with_failing_sub(t, log)));
@@ -186,7 +177,7 @@ la::child_spec temporary_worker(std::shared_ptr<lt::trace> t, const char* id) {
 } // namespace
 
 // OTP: child_adm.
-LIBACTOR_TEST_CASE_WITH(child_admin, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(child_admin, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   la::supervisor_flags flags{.intensity = 10};
@@ -273,7 +264,7 @@ la::child_spec flaky_f(std::shared_ptr<lt::trace> t, std::shared_ptr<std::atomic
 } // namespace
 
 // OTP: sup_start_restart_child_returns_error.
-LIBACTOR_TEST_CASE_WITH(restart_child_failure_leaves_it_stopped, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(restart_child_failure_leaves_it_stopped, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto calls = std::make_shared<std::atomic<int>>(0);
@@ -301,7 +292,7 @@ LIBACTOR_TEST_CASE_WITH(restart_child_failure_leaves_it_stopped, virtual_clock) 
 }
 
 // OTP: child_adm (restart_child and delete_child answer {error, restarting}).
-LIBACTOR_TEST_CASE_WITH(restart_and_delete_are_refused_while_restarting, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(restart_and_delete_are_refused_while_restarting, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   la::supervisor_flags flags{.intensity = 10, .backoff = {.min = 1s, .max = 1s, .random_factor = 0}};
@@ -330,7 +321,7 @@ la::supervisor_spec simple_w(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::e
 } // namespace
 
 // OTP: child_adm_simple.
-LIBACTOR_TEST_CASE_WITH(child_admin_simple, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(child_admin_simple, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(simple_w(t, log));
@@ -416,7 +407,7 @@ la::supervisor_spec zero_intensity(std::shared_ptr<lt::trace> t, std::shared_ptr
 } // namespace
 
 // OTP: child_specs, sup_flags (bad specs are refused before anything starts).
-LIBACTOR_TEST_CASE_WITH(invalid_specs_are_usage_errors, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(invalid_specs_are_usage_errors, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   BOOST_CHECK_THROW(co_await la::start_supervisor(duplicate_ids(t)), la::usage_error);
   BOOST_CHECK_THROW(co_await la::start_supervisor(empty_id(t)), la::usage_error);
@@ -435,7 +426,7 @@ LIBACTOR_TEST_CASE_WITH(invalid_specs_are_usage_errors, virtual_clock) {
 }
 
 // OTP: sup_flags (intensity 0 is valid: the first restart is already one too many).
-LIBACTOR_TEST_CASE_WITH(intensity_zero_is_valid_and_escalates_at_once, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(intensity_zero_is_valid_and_escalates_at_once, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(zero_intensity(t, log));

@@ -23,8 +23,6 @@ using ev = la::supervisor_event;
 using names = std::vector<std::string>;
 
 namespace {
-constexpr la::runtime_config virtual_clock{.virtual_time = true};
-
 la::supervisor_spec sub_spec(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::event_log> log, const char* name,
                              const char* w1, const char* w2, unsigned intensity) {
   la::supervisor_spec spec{name, {.intensity = intensity, .period = 10s}};
@@ -45,14 +43,10 @@ la::supervisor_spec tree_spec(std::shared_ptr<lt::trace> t, std::shared_ptr<lt::
   return spec;
 }
 
-std::vector<std::string> tail(const std::vector<std::string>& v, std::size_t from) {
-  return from <= v.size() ? std::vector<std::string>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end())
-                          : std::vector<std::string>{};
-}
 } // namespace
 
 // OTP: tree (the escalation of a sub-supervisor restarts the tree; dynamic children are not restored).
-LIBACTOR_TEST_CASE_WITH(escalation_of_a_subsupervisor_restarts_the_tree, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(escalation_of_a_subsupervisor_restarts_the_tree, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto top = co_await la::start_supervisor(tree_spec(t, log));
@@ -98,7 +92,7 @@ LIBACTOR_TEST_CASE_WITH(escalation_of_a_subsupervisor_restarts_the_tree, virtual
   BOOST_CHECK_EQUAL(lt::errc_name(why->code()), "restart_intensity_exceeded");
   BOOST_CHECK_EQUAL(why->child_id(), "w2a");
   // sub2 stopped w2b; then top stopped sub1, which stopped its children in reverse order.
-  BOOST_CHECK((tail(t->ends(), mark) == names{"w2a", "w2b", "extra", "w1b", "w1a"}));
+  BOOST_CHECK((lt::tail(t->ends(), mark) == names{"w2a", "w2b", "extra", "w1b", "w1a"}));
 
   auto after = co_await top.which_children();
   BOOST_REQUIRE_EQUAL(after.size(), 2u);
@@ -142,7 +136,7 @@ la::job<bool> counts_are(la::supervisor sup, std::size_t specs, std::size_t acti
 } // namespace
 
 // OTP: count_children (1000 temporary dynamic children).
-LIBACTOR_TEST_CASE_WITH(count_children_of_1000_temporary_children, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(count_children_of_1000_temporary_children, lt::virtual_clock) {
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(idle_pool(log, la::restart_type::temporary));
   std::vector<la::handle<void>> kids;
@@ -181,7 +175,7 @@ la::supervisor_spec workers_and_a_sub(std::shared_ptr<lt::trace> t, std::shared_
 } // namespace
 
 // OTP: count_children_supervisor (supervisors and workers count specs; active counts running jobs).
-LIBACTOR_TEST_CASE_WITH(count_children_by_kind, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(count_children_by_kind, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto sup = co_await la::start_supervisor(workers_and_a_sub(t, log));
@@ -206,7 +200,7 @@ la::supervisor_spec refusing_restart(std::shared_ptr<lt::trace> t, std::shared_p
 } // namespace
 
 // OTP: count_restarting_children (a child waiting to restart is no active child).
-LIBACTOR_TEST_CASE_WITH(restarting_children_are_not_active, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(restarting_children_are_not_active, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto calls = std::make_shared<std::atomic<int>>(0);
@@ -247,7 +241,7 @@ la::supervisor_spec with_hanging_h(std::shared_ptr<lt::trace> t, std::shared_ptr
 
 // OTP: hanging_restart_loop (calls are answered between the tries of a restart that keeps failing,
 // and terminate_child ends the loop).
-LIBACTOR_TEST_CASE_WITH(hanging_restart_loop, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(hanging_restart_loop, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto calls = std::make_shared<std::atomic<int>>(0);
@@ -286,7 +280,7 @@ LIBACTOR_TEST_CASE_WITH(hanging_restart_loop, virtual_clock) {
 }
 
 // OTP: hanging_restart_loop (the supervisor can be stopped in the middle of the loop).
-LIBACTOR_TEST_CASE_WITH(stop_during_a_hanging_restart_loop_returns, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(stop_during_a_hanging_restart_loop_returns, lt::virtual_clock) {
   auto t = std::make_shared<lt::trace>();
   auto log = lt::event_log::make(la::this_job::ref());
   auto calls = std::make_shared<std::atomic<int>>(0);
@@ -307,7 +301,7 @@ LIBACTOR_TEST_CASE_WITH(stop_during_a_hanging_restart_loop_returns, virtual_cloc
 
 // OTP: many_start_stop / scale: 10 000 dynamic children started one by one and stopped at once;
 // every frame is gone afterwards.
-LIBACTOR_TEST_CASE_WITH(ten_thousand_children_start_and_stop, virtual_clock) {
+LIBACTOR_TEST_CASE_WITH(ten_thousand_children_start_and_stop, lt::virtual_clock) {
   auto baseline = la::live_job_frames();
   {
     auto sup = co_await la::start_supervisor(idle_pool(nullptr, la::restart_type::permanent));

@@ -427,4 +427,24 @@ inline job<std::int64_t> frames_settle(std::int64_t expected, int turns = 1000) 
   co_return live_job_frames() - 1;
 }
 
+/// The runtime most supervision tests run in: virtual time, so periods and timeouts are exact.
+inline constexpr runtime_config virtual_clock{.virtual_time = true};
+
+/// The elements of `v` from index `from` on (none if it is shorter).
+inline std::vector<std::string> tail(const std::vector<std::string>& v, std::size_t from) {
+  return from <= v.size() ? std::vector<std::string>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end())
+                          : std::vector<std::string>{};
+}
+
+/// Supervisor "sup" with `flags` over the workers a, b and c (ready-token children, in that
+/// order); b gets `b_options`; `log`, if given, records the events.
+inline supervisor_spec abc(std::shared_ptr<trace> t, std::shared_ptr<event_log> log, supervisor_flags flags,
+                           child_options b_options = {}) {
+  supervisor_spec spec{"sup", flags};
+  spec.add(worker(t, "a")).add(worker(t, "b", b_options)).add(worker(t, "c"));
+  if (log)
+    spec.on_event(log->handler());
+  return spec;
+}
+
 } // namespace libactor::testing

@@ -64,10 +64,12 @@ inline void cancel_all(std::span<record_base* const> children) noexcept {
 }
 
 /// Waits until every one of `children` has ended, one at a time (each child is registered once).
-inline job<void> wait_all_ended(std::span<record_base* const> children) {
+/// `forward_cancel` as for any_of: false lets a cancellation (say, a shutdown timer's scope) end
+/// the wait at once instead of cancelling the children and waiting on.
+inline job<void> wait_all_ended(std::span<record_base* const> children, bool forward_cancel = true) {
   for (auto* child : children) {
     record_base* one[] = {child};
-    co_await any_of(one);
+    co_await any_of(one, forward_cancel);
   }
 }
 
