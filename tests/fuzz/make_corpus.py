@@ -45,7 +45,8 @@ def main():
                          chunked(gz, [7, len(gz) - 7]))),
         "deflate": (0, response(ok, [(b"Content-Encoding", b"deflate"), (b"Content-Length", b"%d" % len(deflated))],
                                 deflated)),
-        "deflate_raw": (0, response(ok, [(b"Content-Encoding", b"deflate"), (b"Content-Length", b"%d" % len(raw_deflate))],
+        # One byte per read: raw and zlib-wrapped deflate tell apart only by the first two bytes.
+        "deflate_raw": (ONE_BYTE_READS, response(ok, [(b"Content-Encoding", b"deflate"), (b"Content-Length", b"%d" % len(raw_deflate))],
                                     raw_deflate)),
         "continue_then_200": (ONE_BYTE_READS, response(b"HTTP/1.1 100 Continue", []) +
                               response(b"HTTP/1.1 103 Early Hints", [(b"Link", b"</style.css>; rel=preload")]) +

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/basic_parser.hpp>
@@ -37,13 +38,48 @@ class inflater {
 public:
   enum class format { gzip, deflate };
 
-  explicit inflater(format f) : format_(f) { init(f == format::gzip ? 16 + MAX_WBITS : MAX_WBITS); }
-  ~inflater() { inflateEnd(&z_); }
+  explicit inflater(format f) : format_(f) {
+    if (f == format::gzip)
+      init(16 + MAX_WBITS);
+  }
+  ~inflater() {
+    if (started_)
+      inflateEnd(&z_);
+  }
   inflater(const inflater&) = delete;
   inflater& operator=(const inflater&) = delete;
 
   /// Decodes `in` onto `out`, failing once `already` + `out.size()` would exceed `limit` bytes.
   void put(std::string_view in, std::string& out, std::uint64_t already, std::uint64_t limit) {
+    if (started_) {
+      decode(in, out, already, limit);
+      return;
+    }
+    // "deflate" is zlib-wrapped by the RFC, but some servers send raw deflate. The first two bytes
+    // tell (a zlib header: method 8, a window of at most 32 KiB, and a check that makes it a
+    // multiple of 31), so they are kept until both are in, however the reads split the body.
+    if (!head_.empty() || in.size() < 2) {
+      head_.append(in);
+      if (head_.size() < 2)
+        return;
+    }
+    std::string head = std::exchange(head_, {});  // usually empty: the first read had both bytes
+    std::string_view body = head.empty() ? in : std::string_view(head);
+    auto cmf = static_cast<unsigned char>(body[0]);
+    auto flg = static_cast<unsigned char>(body[1]);
+    bool zlib = (cmf & 0x0f) == 8 && (cmf >> 4) <= 7 && ((cmf << 8) | flg) % 31 == 0;
+    init(zlib ? MAX_WBITS : -MAX_WBITS);
+    decode(body, out, already, limit);
+  }
+
+  /// At the end of the body: a stream cut short is an error.
+  void finish() const {
+    if ((!head_.empty() || z_.total_in > 0) && !ended_)
+      throw error(errc::protocol, std::string("the ") + (format_ == format::gzip ? "gzip" : "deflate") + " body is truncated");
+  }
+
+private:
+  void decode(std::string_view in, std::string& out, std::uint64_t already, std::uint64_t limit) {
     z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
     z_.avail_in = static_cast<uInt>(in.size());
     bool output_full = false;  // zlib may hold more output for the input it already took
@@ -62,22 +98,11 @@ public:
       out.resize(old + step);
       z_.next_out = reinterpret_cast<Bytef*>(out.data() + old);
       z_.avail_out = static_cast<uInt>(step);
-      bool first = z_.total_in == 0;
       int r = inflate(&z_, Z_NO_FLUSH);
       output_full = z_.avail_out == 0;
       out.resize(old + (step - z_.avail_out));
       if (already + out.size() > limit)
         throw error(errc::too_large, "the decoded body exceeds max_body_size (" + std::to_string(limit) + " bytes)");
-      if (r == Z_DATA_ERROR && format_ == format::deflate && !raw_ && first) {
-        // "deflate" is zlib-wrapped by the RFC, but some servers send raw deflate: retry as raw.
-        raw_ = true;
-        inflateEnd(&z_);
-        init(-MAX_WBITS);
-        z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-        z_.avail_in = static_cast<uInt>(in.size());
-        output_full = false;
-        continue;
-      }
       if (r == Z_STREAM_END) {
         ended_ = true;
         output_full = false;
@@ -94,22 +119,17 @@ public:
     }
   }
 
-  /// At the end of the body: a stream cut short is an error.
-  void finish() const {
-    if (z_.total_in > 0 && !ended_)
-      throw error(errc::protocol, std::string("the ") + (format_ == format::gzip ? "gzip" : "deflate") + " body is truncated");
-  }
-
-private:
   void init(int window_bits) {
     z_ = {};
     if (inflateInit2(&z_, window_bits) != Z_OK)
       throw std::bad_alloc();
+    started_ = true;
   }
 
   z_stream z_{};
   format format_;
-  bool raw_ = false;
+  bool started_ = false;  // deflate: once its first two bytes have told zlib from raw
+  std::string head_;      // deflate: the body's first byte, until the second arrives
   bool ended_ = false;
 };
 
